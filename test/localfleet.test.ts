@@ -62,9 +62,16 @@ describe("local fleet", () => {
     const [one, two] = fleet().clusters;
     assert.ok(one && two);
     const client = one.client();
-    await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "only-in-one" } });
+    await client.create("/api/v1/namespaces", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "only-in-one" },
+    });
     const other = two.client();
-    await assert.rejects(other.get("/api/v1/namespaces/only-in-one"), (e) => e instanceof KubeApiError && e.status === 404);
+    await assert.rejects(
+      other.get("/api/v1/namespaces/only-in-one"),
+      (e) => e instanceof KubeApiError && e.status === 404,
+    );
     await Promise.all([client.close(), other.close()]);
   });
 
@@ -105,7 +112,13 @@ describe("local fleet", () => {
     const path = "/apis/example.kaika.dev/v1/namespaces/default/widgets";
     await eventually(
       "widget created",
-      () => client.create(path, { apiVersion: "example.kaika.dev/v1", kind: "Widget", metadata: { name: "w1" }, spec: { size: 3 } }),
+      () =>
+        client.create(path, {
+          apiVersion: "example.kaika.dev/v1",
+          kind: "Widget",
+          metadata: { name: "w1" },
+          spec: { size: 3 },
+        }),
       () => true,
     );
     const widget = await client.get<{ spec: { size: number } }>(`${path}/w1`);
@@ -137,7 +150,12 @@ describe("local fleet", () => {
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pod-reader" },
       subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "qa" }],
     });
-    const list = await eventually("alice lists pods", () => asAlice.get<{ kind: string }>(pods), () => true, 10_000);
+    const list = await eventually(
+      "alice lists pods",
+      () => asAlice.get<{ kind: string }>(pods),
+      () => true,
+      10_000,
+    );
     assert.equal(list.kind, "PodList");
     // Still forbidden outside the grant: other namespaces and other verbs.
     await assert.rejects(asAlice.get("/api/v1/namespaces/kube-system/pods"), isForbidden);
@@ -173,7 +191,12 @@ describe("local fleet teardown", () => {
       assert.ok(pids.length >= 5 && pids.every(alive));
       child.kill(signal);
       await exited;
-      const left = await eventually("fleet processes gone", async () => pids.filter(alive), (l) => l.length === 0, 15_000);
+      const left = await eventually(
+        "fleet processes gone",
+        async () => pids.filter(alive),
+        (l) => l.length === 0,
+        15_000,
+      );
       assert.deepEqual(left, []);
     });
   }

@@ -1,5 +1,5 @@
 /** A JSON client for one apiserver, authenticated from a kubeconfig. */
-import { request as httpsRequest, Agent, type RequestOptions } from "node:https";
+import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { KubeConfig } from "@kubernetes/client-node";
 import { type ApiStatus, KubeApiError } from "./errors.ts";
 
@@ -99,7 +99,10 @@ export class KubeClient {
             }
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve((parsed ?? text) as T);
-            else reject(new KubeApiError(method, url.pathname, status, (parsed as ApiStatus | undefined) ?? { message: text }));
+            else
+              reject(
+                new KubeApiError(method, url.pathname, status, (parsed as ApiStatus | undefined) ?? { message: text }),
+              );
           });
           res.on("error", reject);
         },

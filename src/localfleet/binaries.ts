@@ -138,7 +138,8 @@ function componentDir(component: Component): string {
   const hash = createHash("sha256");
   const dir = toolsDir(component);
   for (const file of readdirSync(dir).sort()) {
-    if (file === "go.mod" || file === "go.sum" || file.endsWith(".go")) hash.update(file).update(readFileSync(join(dir, file)));
+    if (file === "go.mod" || file === "go.sum" || file.endsWith(".go"))
+      hash.update(file).update(readFileSync(join(dir, file)));
   }
   hash.update(component.ldflags(moduleVersion(component)));
   hash.update(JSON.stringify(component.assets ?? null));
@@ -170,9 +171,15 @@ function isBuilt(component: Component, dir: string): boolean {
 async function copyAssets(component: Component, cwd: string, staging: string): Promise<void> {
   if (!component.assets) return;
   let moduleDir = "";
-  await run("go", ["list", "-m", "-f", "{{.Dir}}", component.module], cwd, () => {}, (line) => {
-    moduleDir = line.trim();
-  });
+  await run(
+    "go",
+    ["list", "-m", "-f", "{{.Dir}}", component.module],
+    cwd,
+    () => {},
+    (line) => {
+      moduleDir = line.trim();
+    },
+  );
   const docs = component.assets.files.map((f) => readFileSync(join(moduleDir, f), "utf8").trim());
   writeFileSync(join(staging, component.assets.name), `${docs.join("\n---\n")}\n`);
 }
@@ -223,7 +230,16 @@ async function build(component: Component, dir: string, onEvent: (e: BuildEvent)
   const staging = `${dir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const buildArgs = ["build", "-v", "-trimpath", "-ldflags", component.ldflags(moduleVersion(component)), "-o", `${staging}/`, ...component.packages];
+  const buildArgs = [
+    "build",
+    "-v",
+    "-trimpath",
+    "-ldflags",
+    component.ldflags(moduleVersion(component)),
+    "-o",
+    `${staging}/`,
+    ...component.packages,
+  ];
   const buildCmd = `cd ${cwd} && go ${quote(buildArgs)}`;
   onEvent({ type: "step", component: component.name, step: "build", command: buildCmd });
   let compiled = 0;
@@ -247,9 +263,17 @@ async function build(component: Component, dir: string, onEvent: (e: BuildEvent)
 
 function goError(component: string, step: string, retry: string, error: unknown): BinaryBuildError {
   if (error instanceof Error && (error as NodeJS.ErrnoException).code === "ENOENT") {
-    return new BinaryBuildError(component, step, retry, "the `go` command was not found on PATH; install Go 1.26 or newer", { cause: error });
+    return new BinaryBuildError(
+      component,
+      step,
+      retry,
+      "the `go` command was not found on PATH; install Go 1.26 or newer",
+      { cause: error },
+    );
   }
-  return new BinaryBuildError(component, step, retry, error instanceof Error ? error.message : String(error), { cause: error });
+  return new BinaryBuildError(component, step, retry, error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
 }
 
 /**

@@ -169,7 +169,8 @@ export async function startCluster(spec: ClusterSpec): Promise<LocalCluster> {
     processes.push(kwok);
 
     const nodeCount = spec.nodes ?? 3;
-    for (let i = 1; i <= nodeCount; i++) await createFakeNode(client, `${name}-node-${i}`, zones[(i - 1) % zones.length] ?? "zone-a");
+    for (let i = 1; i <= nodeCount; i++)
+      await createFakeNode(client, `${name}-node-${i}`, zones[(i - 1) % zones.length] ?? "zone-a");
 
     await waitFor(
       `${name}: default ServiceAccount`,
@@ -184,7 +185,10 @@ export async function startCluster(spec: ClusterSpec): Promise<LocalCluster> {
       },
       { timeoutMs, process: controllerManager },
     );
-    await waitFor(`${name}: a fake Node Ready`, async () => (await readyNodes(client)) > 0, { timeoutMs, process: kwok });
+    await waitFor(`${name}: a fake Node Ready`, async () => (await readyNodes(client)) > 0, {
+      timeoutMs,
+      process: kwok,
+    });
   } catch (error) {
     await stop();
     await client.close();

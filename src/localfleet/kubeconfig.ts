@@ -61,15 +61,28 @@ function upsert(list: unknown, items: readonly Record<string, unknown>[]): Recor
 export function mergeKubeconfig(existing: string | undefined, entries: readonly ContextEntry[]): string {
   const config = (existing ? parse(existing) : undefined) ?? { apiVersion: "v1", kind: "Config", preferences: {} };
   const parts = entries.map(kubeconfigEntries);
-  config.clusters = upsert(config.clusters, parts.map((p) => p.cluster));
-  config.users = upsert(config.users, parts.map((p) => p.user));
-  config.contexts = upsert(config.contexts, parts.map((p) => p.context));
+  config.clusters = upsert(
+    config.clusters,
+    parts.map((p) => p.cluster),
+  );
+  config.users = upsert(
+    config.users,
+    parts.map((p) => p.user),
+  );
+  config.contexts = upsert(
+    config.contexts,
+    parts.map((p) => p.context),
+  );
   if (!config["current-context"] && entries[0]) config["current-context"] = entries[0].name;
   return stringify(config);
 }
 
 /** Removes the named contexts with their clusters and users from kubeconfig text. */
-export function removeFromKubeconfig(existing: string, contextNames: readonly string[], userNames: readonly string[]): string {
+export function removeFromKubeconfig(
+  existing: string,
+  contextNames: readonly string[],
+  userNames: readonly string[],
+): string {
   const config = parse(existing) ?? {};
   const drop = (list: unknown, names: readonly string[]): unknown =>
     Array.isArray(list) ? (list as Named[]).filter((e) => !names.includes(String(e.name))) : list;

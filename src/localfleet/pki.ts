@@ -33,7 +33,7 @@ x509.cryptoProvider.set(webcrypto as unknown as X509Crypto);
 function serial(): string {
   // Positive, non-zero 16-byte serial as RFC 5280 asks.
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01;
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
   return bytes.toString("hex");
 }
 

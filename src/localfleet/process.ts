@@ -1,6 +1,6 @@
 /** Child processes of the local fleet: started with a log file, stopped for sure. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, openSync, closeSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 
 /** Where and how to start one process. */
 export interface ProcessSpec {
