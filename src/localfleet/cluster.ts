@@ -28,6 +28,8 @@ export interface ClusterSpec {
   /** Fake nodes kwok keeps Ready; default 3, one per zone a/b/c. */
   readonly nodes?: number;
   readonly timeoutMs?: number;
+  /** Extra kube-apiserver flags, e.g. ["--watch-cache=false"]. */
+  readonly apiserverArgs?: readonly string[];
 }
 
 /** Credentials of a user minted for a test. */
@@ -49,7 +51,12 @@ export interface LocalCluster {
   /** Admin kubeconfig (client certificate in system:masters). */
   readonly kubeconfig: string;
   readonly kubeconfigPath: string;
+  /** The cluster's processes as they are now (a restarted apiserver is a new process). */
   readonly processes: readonly ManagedProcess[];
+  /** Stops the apiserver only (clients see connection errors); the other processes keep running. */
+  stopApiserver(): Promise<void>;
+  /** Starts the stopped apiserver again on the same port and waits for /readyz. */
+  startApiserver(): Promise<void>;
   /** Issues a client certificate for `user` in `groups` and returns a kubeconfig for it. */
   mintUser(identity: ClientIdentity): Promise<UserCredentials>;
   /** An admin client for this cluster. */
@@ -89,13 +96,19 @@ export async function startCluster(spec: ClusterSpec): Promise<LocalCluster> {
   const kubeconfigPath = file("admin.kubeconfig");
   writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
 
-  const processes: ManagedProcess[] = [];
+  const others: ManagedProcess[] = [];
+  const processes = (): ManagedProcess[] => [...(apiserver ? [apiserver] : []), ...others];
   const stop = async (): Promise<void> => {
-    await Promise.all([...processes].reverse().map((p) => p.stop()));
+    await Promise.all(
+      processes()
+        .reverse()
+        .map((p) => p.stop()),
+    );
   };
   const client = KubeClient.load({ path: kubeconfigPath });
-  try {
-    const apiserver = startProcess({
+  let apiserver: ManagedProcess | undefined;
+  const launchApiserver = async (): Promise<void> => {
+    const started = startProcess({
       name: `${name}/kube-apiserver`,
       command: binaries.kubeApiserver,
       logFile: file("kube-apiserver.log"),
@@ -120,14 +133,18 @@ export async function startCluster(spec: ClusterSpec): Promise<LocalCluster> {
         "--endpoint-reconciler-type=none",
         "--profiling=false",
         "--v=1",
+        ...(spec.apiserverArgs ?? []),
       ],
     });
-    processes.push(apiserver);
+    apiserver = started;
     await waitFor(
       `${name}: apiserver /readyz`,
       async () => (await client.request<string>("GET", "/readyz", { timeoutMs: 2000 })) === "ok",
-      { timeoutMs, process: apiserver },
+      { timeoutMs, process: started },
     );
+  };
+  try {
+    await launchApiserver();
 
     const controllerManager = startProcess({
       name: `${name}/kube-controller-manager`,
@@ -144,14 +161,14 @@ export async function startCluster(spec: ClusterSpec): Promise<LocalCluster> {
         "--v=1",
       ],
     });
-    processes.push(controllerManager);
+    others.push(controllerManager);
     const scheduler = startProcess({
       name: `${name}/kube-scheduler`,
       command: binaries.kubeScheduler,
       logFile: file("kube-scheduler.log"),
       args: [`--kubeconfig=${kubeconfigPath}`, "--secure-port=0", "--leader-elect=false", "--v=1"],
     });
-    processes.push(scheduler);
+    others.push(scheduler);
     const kwok = startProcess({
       name: `${name}/kwok`,
       command: binaries.kwok,
@@ -166,7 +183,7 @@ export async function startCluster(spec: ClusterSpec): Promise<LocalCluster> {
         "--node-ip=10.0.0.1",
       ],
     });
-    processes.push(kwok);
+    others.push(kwok);
 
     const nodeCount = spec.nodes ?? 3;
     for (let i = 1; i <= nodeCount; i++)
@@ -202,7 +219,16 @@ export async function startCluster(spec: ClusterSpec): Promise<LocalCluster> {
     admin: adminContext,
     kubeconfig,
     kubeconfigPath,
-    processes,
+    get processes() {
+      return processes();
+    },
+    stopApiserver: async () => {
+      await apiserver?.stop();
+    },
+    startApiserver: async () => {
+      if (apiserver?.running) return;
+      await launchApiserver();
+    },
     mintUser: (identity) => mintUser(name, server, ca, dir, identity),
     client: () => KubeClient.load({ path: kubeconfigPath }),
     stop: async () => {

@@ -17,6 +17,8 @@ export interface FleetOptions {
   readonly dir?: string;
   /** Keep `dir` after stop (for reading logs); default false for a temp dir. */
   readonly keepDir?: boolean;
+  /** Extra kube-apiserver flags for every cluster. */
+  readonly apiserverArgs?: readonly string[];
   /** Build progress, when binaries are not cached yet. */
   readonly onBuild?: (event: BuildEvent) => void;
 }
@@ -54,6 +56,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<LocalFleet
         etcdEndpoint: etcd.endpoint,
         dir: join(dir, name),
         ...(options.nodesPerCluster !== undefined ? { nodes: options.nodesPerCluster } : {}),
+        ...(options.apiserverArgs ? { apiserverArgs: options.apiserverArgs } : {}),
       }),
     ),
   );
