@@ -55,6 +55,7 @@ export class RestMapper {
   readonly #minRefreshMs: number;
   #byKind = new Map<string, ResourceMapping>();
   #byResource = new Map<string, ResourceMapping>();
+  #byGroupKind = new Map<string, ResourceMapping>();
   #loaded: Promise<void> | undefined;
   #lastRefresh = 0;
 
@@ -82,6 +83,18 @@ export class RestMapper {
     return this.#byResource.get(`${group}/${version}/${resource}`);
   }
 
+  /** The preferred version's mapping for a group and kind (inventories record no version), or undefined. */
+  async forGroupKind(group: string, kind: string): Promise<ResourceMapping | undefined> {
+    await this.#load();
+    return this.#byGroupKind.get(`${group}/${kind}`);
+  }
+
+  /** Every served resource (top level, no subresources), preferred versions first. */
+  async all(): Promise<ResourceMapping[]> {
+    await this.#load();
+    return [...this.#byResource.values()];
+  }
+
   /** Forgets the cache; the next lookup reloads discovery. */
   invalidate(): void {
     this.#loaded = undefined;
@@ -104,6 +117,7 @@ export class RestMapper {
     ]);
     const byKind = new Map<string, ResourceMapping>();
     const byResource = new Map<string, ResourceMapping>();
+    const byGroupKind = new Map<string, ResourceMapping>();
     for (const item of [...(core.items ?? []), ...(groups.items ?? [])]) {
       const group = item.metadata?.name ?? "";
       for (const v of item.versions ?? []) {
@@ -121,11 +135,14 @@ export class RestMapper {
           };
           byKind.set(keyOf(mapping), mapping);
           byResource.set(`${group}/${v.version}/${r.resource}`, mapping);
+          // Discovery lists a group's versions in preference order: the first one wins.
+          if (!byGroupKind.has(`${group}/${kind}`)) byGroupKind.set(`${group}/${kind}`, mapping);
         }
       }
     }
     this.#byKind = byKind;
     this.#byResource = byResource;
+    this.#byGroupKind = byGroupKind;
   }
 }
 
