@@ -101,8 +101,22 @@ export async function* apply(
   const concurrency = options.concurrency ?? 8;
   const summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, failed: 0 };
   const failures: ApplyEvent[] = [];
+  // Namespaces first: ids, refs and the inventory must name the namespace an object really lands in.
   const items: Item[] = [];
   for (const { object, source } of objects) {
+    try {
+      await resolveNamespace(api, object, objects, options.defaultNamespace);
+    } catch (error) {
+      const id = objectId(object);
+      summary.failed++;
+      failures.push({
+        type: "failed",
+        ref: describeId(id),
+        phase: "validate",
+        error: new ApplyError(describeId(id), source, error),
+      });
+      continue;
+    }
     const id = objectId(object);
     items.push({ desired: object, source, ref: describeId(id), id });
   }
@@ -125,12 +139,6 @@ export async function* apply(
     const events: ApplyEvent[] = [];
     await pool(batch, concurrency, async (item) => {
       try {
-        const mapping = await api.mapper.mapping(gvkOf(item.desired));
-        if (mapping.namespaced && !item.desired.metadata.namespace) {
-          if (!options.defaultNamespace) throw new Error("metadata.namespace is required (no default namespace given)");
-          item.desired.metadata.namespace = options.defaultNamespace;
-        }
-        if (!mapping.namespaced && item.desired.metadata.namespace) delete item.desired.metadata.namespace;
         item.live = await api
           .get(gvkOf(item.desired), item.desired.metadata.name ?? "", item.desired.metadata.namespace)
           .catch((e: unknown) => {
@@ -185,6 +193,8 @@ export async function* apply(
     }
     yield { type: "done", ok, summary };
   };
+
+  if (failures.length > 0) return yield* finish(false, []);
 
   // Stage 1: CRDs and Namespaces, which the rest may need to exist before it can be validated.
   const definitions = items.filter((i) => isClusterDefinition(i.desired));
@@ -249,6 +259,32 @@ export async function* apply(
   }
   if (options.wait) yield* waitHealthy(api, items, options.timeoutMs ?? 300_000, summary);
   yield { type: "done", ok: summary.failed === 0, summary };
+}
+
+/**
+ * Sets metadata.namespace as the object's scope requires: the default for a
+ * namespaced object that names none, nothing for a cluster-scoped one. The
+ * scope of a kind whose CRD is in the same set comes from that CRD.
+ */
+async function resolveNamespace(
+  api: KubeApi,
+  object: KubeObject,
+  all: readonly DesiredObject[],
+  defaultNamespace: string | undefined,
+): Promise<void> {
+  let namespaced: boolean;
+  try {
+    namespaced = (await api.mapper.mapping(gvkOf(object))).namespaced;
+  } catch (error) {
+    const crd = all.find((d) => d.object.kind === "CustomResourceDefinition" && crdServes(d.object, object));
+    if (!(error instanceof NoKindMatchError) || !crd) throw error;
+    namespaced = (crd.object.spec as { scope?: string } | undefined)?.scope === "Namespaced";
+  }
+  if (namespaced && !object.metadata.namespace) {
+    if (!defaultNamespace) throw new Error("metadata.namespace is required (no default namespace given)");
+    object.metadata.namespace = defaultNamespace;
+  }
+  if (!namespaced && object.metadata.namespace) delete object.metadata.namespace;
 }
 
 /** True when `crd` defines the kind of `object`. */

@@ -1,6 +1,8 @@
 /** The `kaika` command: a thin shell that parses flags and calls the same API tests and controllers use. */
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "./output.ts";
+import type { RunFlags } from "./run.ts";
+import type { SyncFlags } from "./sync.ts";
 
 /** Flags every command accepts, named as kubectl names them. */
 export interface GlobalOptions {
@@ -24,6 +26,50 @@ function program(): Command {
     .command("version")
     .description("print kaika's version, git commit, Node.js version and the local fleet's component versions")
     .action(async (_opts, cmd: Command) => (await import("./version.ts")).version(cmd.optsWithGlobals()));
+
+  root
+    .command("crds")
+    .description("print kaika's CustomResourceDefinitions (YAML, or -o json)")
+    .action(async (_opts, cmd: Command) => {
+      const { kaikaCrds } = await import("../api/crds.ts");
+      const { stringify } = await import("yaml");
+      const crds = kaikaCrds();
+      const { output } = cmd.optsWithGlobals<GlobalOptions>();
+      if (output === "json") console.log(JSON.stringify({ apiVersion: "v1", kind: "List", items: crds }, null, 2));
+      else console.log(crds.map((c) => stringify(c).trimEnd()).join("\n---\n"));
+    });
+
+  const syncFlags = (command: Command): Command =>
+    command
+      .requiredOption("--repo <url|path>", "Git repository (URL or local path), or a plain folder of manifests")
+      .option("--ref <ref>", "branch, tag:<t>, semver:<range> or commit:<sha> (default: the remote's HEAD)")
+      .option("--path <dir>", "folder inside the repository")
+      .option("--name <name>", "inventory name (default: from the repo and path)")
+      .option("--no-prune", "never delete objects that left the repository")
+      .option("--inventory-namespace <ns>", "where the inventory ConfigMaps live", "kaika-system");
+  syncFlags(root.command("sync"))
+    .description("apply a repository's manifests to a cluster once: validate all, apply in order, prune by inventory")
+    .option("--dry-run", "plan only; write nothing")
+    .option("--wait", "wait until every object is healthy")
+    .action(async (opts: Omit<SyncFlags, "inventoryNamespace"> & { inventoryNamespace: string }, cmd: Command) =>
+      (await import("./sync.ts")).sync(cmd.optsWithGlobals(), opts),
+    );
+  syncFlags(root.command("diff"))
+    .description("show what 'kaika sync' would change (exit 0: none, 1: changes, 2: errors)")
+    .action(async (opts: SyncFlags, cmd: Command) => (await import("./sync.ts")).diff(cmd.optsWithGlobals(), opts));
+
+  root
+    .command("run")
+    .description("run the controllers (GitSource, Sync) against the cluster; installs the CRDs first")
+    .option("--metrics-bind-address <addr>", 'serve /metrics here; "0" disables', "127.0.0.1:8080")
+    .option("--health-probe-bind-address <addr>", 'serve /livez and /readyz here; "0" disables', "127.0.0.1:8081")
+    .option("--leader-elect", "run controllers only while holding the Lease", false)
+    .option("--leader-election-namespace <ns>", "namespace of the Lease", "kaika-system")
+    .option("--leader-election-id <name>", "name of the Lease", "kaika-leader")
+    .option("--no-install-crds", "do not apply kaika's CRDs on start")
+    .option("--data-dir <dir>", "where repositories and artifacts are kept (default ~/.cache/kaika/controller)")
+    .option("--log-level <level>", "debug, info, warn, error", "info")
+    .action(async (opts: RunFlags, cmd: Command) => (await import("./run.ts")).run(cmd.optsWithGlobals(), opts));
 
   const dev = root.command("dev").description("a local fleet of real Kubernetes clusters on this machine");
   dev
@@ -67,7 +113,8 @@ function parseCount(value: string): number {
 async function main(argv: readonly string[]): Promise<number> {
   try {
     await program().parseAsync([...argv], { from: "user" });
-    return 0;
+    // Commands that report through their exit code (diff, dev status) set process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version print and exit 0; everything else Commander raises is a usage error.

@@ -53,6 +53,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly #options: ControllerOptions;
   readonly #deps: ControllerDeps;
+  readonly #watched = new Set<string>();
 
   constructor(options: ControllerOptions, deps: ControllerDeps) {
     this.name = options.name;
@@ -89,14 +90,23 @@ export class Controller {
         .informer(kind)
         .addHandler({ onAdd: enqueueOwner, onUpdate: (_, o) => enqueueOwner(o), onDelete: enqueueOwner });
     }
-    for (const watch of options.watches ?? []) {
-      const mapped = (o: KubeObject): void => {
-        for (const request of watch.map(o)) this.queue.add(keyOf(request));
-      };
-      cache
-        .informer(watch.kind, watch.scope)
-        .addHandler({ onAdd: mapped, onUpdate: (_, o) => mapped(o), onDelete: mapped });
-    }
+    for (const watch of options.watches ?? []) this.watch(watch.kind, watch.map, watch.scope);
+  }
+
+  /**
+   * Watches another kind from now on (also after start): each change is
+   * mapped to requests. Watching the same kind and scope twice is a no-op.
+   */
+  watch(kind: GroupVersionKind, map: MapFunc, scope: CacheScope = {}): void {
+    const key = `${kind.group}/${kind.version}/${kind.kind}|${scope.namespace ?? ""}|${scope.labelSelector ?? ""}`;
+    if (this.#watched.has(key)) return;
+    this.#watched.add(key);
+    const mapped = (o: KubeObject): void => {
+      for (const request of map(o)) this.queue.add(keyOf(request));
+    };
+    this.#deps.cache
+      .informer(kind, scope)
+      .addHandler({ onAdd: mapped, onUpdate: (_, o) => mapped(o), onDelete: mapped });
   }
 
   /**

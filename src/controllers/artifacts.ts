@@ -1,0 +1,31 @@
+/** The artifacts the GitSource controller fetched, shared in-process with the Sync controller. */
+import type { Artifact } from "../source/index.ts";
+
+/** Latest artifact per GitSource ("namespace/name"); listeners hear of each new revision. */
+export class ArtifactStore {
+  readonly #artifacts = new Map<string, Artifact>();
+  readonly #listeners = new Set<(source: string) => void>();
+
+  /** The latest artifact of a source, if fetched. */
+  get(source: string): Artifact | undefined {
+    return this.#artifacts.get(source);
+  }
+
+  /** Records an artifact; listeners are told only when the revision changed. */
+  set(source: string, artifact: Artifact): void {
+    const changed = this.#artifacts.get(source)?.revision !== artifact.revision;
+    this.#artifacts.set(source, artifact);
+    if (changed) for (const listener of this.#listeners) listener(source);
+  }
+
+  /** Forgets a deleted source. */
+  delete(source: string): void {
+    this.#artifacts.delete(source);
+  }
+
+  /** Calls `listener` with the source key whenever a source gets a new revision. */
+  onChange(listener: (source: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

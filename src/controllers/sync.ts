@@ -1,0 +1,208 @@
+/**
+ * The Sync controller: render the source's path, apply it all-or-nothing,
+ * prune by inventory, wait for health, and revert drift on the objects it
+ * applied. Phases: load → dependencies → artifact → render → apply → status.
+ */
+import type { SyncSpec, SyncStatus } from "../api/sync.ts";
+import { type ApplyEvent, type ApplySummary, apply } from "../apply/applier.ts";
+import { configMapInventory } from "../apply/inventory.ts";
+import type { KubeApi } from "../kube/api.ts";
+import { gvk, type KubeObject } from "../kube/types.ts";
+import { renderPlain } from "../render/index.ts";
+import type {
+  Controller,
+  EventRecorder,
+  Informer,
+  ReconcileContext,
+  Reconciler,
+  Request,
+  Result,
+} from "../runtime/index.ts";
+import { findCondition, statusConditions } from "../runtime/index.ts";
+import type { ArtifactStore } from "./artifacts.ts";
+import { parseDuration } from "./durations.ts";
+import { writeStatus } from "./status.ts";
+
+export const SyncKind = gvk("kaika.dev/v1alpha1", "Sync");
+/** Labels on every applied object: which Sync owns it (drift is traced back through them). */
+export const syncNameLabel = "kaika.dev/sync-name";
+export const syncNamespaceLabel = "kaika.dev/sync-namespace";
+/** Annotate a Sync with a new value to reconcile it now (`kaika reconcile sync`). */
+export const reconcileRequestedAnnotation = "kaika.dev/reconcile-requested-at";
+
+/** A Sync as read from the cache. */
+export type SyncObject = KubeObject & { spec: SyncSpec; status?: SyncStatus };
+
+/** Status reasons, one per phase that can fail. */
+const Reason = {
+  Suspended: "Suspended",
+  DependencyNotReady: "DependencyNotReady",
+  ArtifactMissing: "ArtifactMissing",
+  RenderFailed: "RenderFailed",
+  ApplyFailed: "ApplyFailed",
+  HealthCheckFailed: "HealthCheckFailed",
+  Succeeded: "ReconciliationSucceeded",
+} as const;
+
+/** Reconciles Syncs. `controller` lets it watch the kinds it applies, for drift. */
+export class SyncReconciler implements Reconciler {
+  readonly #api: KubeApi;
+  readonly #syncs: Informer<SyncObject>;
+  readonly #artifacts: ArtifactStore;
+  readonly #events: EventRecorder;
+  #controller: Controller | undefined;
+
+  constructor(api: KubeApi, syncs: Informer<SyncObject>, artifacts: ArtifactStore, events: EventRecorder) {
+    this.#api = api;
+    this.#syncs = syncs;
+    this.#artifacts = artifacts;
+    this.#events = events;
+  }
+
+  /** Wires drift detection: the controller watches each applied kind by the Sync labels. */
+  attach(controller: Controller): void {
+    this.#controller = controller;
+  }
+
+  async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
+    const sync = this.#syncs.get(`${request.namespace}/${request.name}`);
+    if (!sync) return undefined; // deleted: its objects stay, as with Flux's default (no prune on delete yet)
+    const spec = sync.spec;
+    const interval = parseDuration(spec.interval ?? "10m");
+    const generation = sync.metadata.generation;
+    const setStatus = async (
+      outcome: "ready" | "reconciling" | "stalled",
+      reason: string,
+      message: string,
+      extra: Partial<SyncStatus> = {},
+    ): Promise<void> => {
+      await writeStatus(this.#api, sync, {
+        ...sync.status,
+        ...extra,
+        observedGeneration: generation,
+        conditions: statusConditions(sync.status?.conditions, outcome, reason, message, generation),
+      });
+    };
+    if (spec.suspend) return undefined;
+
+    // dependencies
+    for (const dep of spec.dependsOn ?? []) {
+      const other = this.#syncs.get(`${dep.namespace ?? request.namespace}/${dep.name}`);
+      const ready = other && findCondition(other.status?.conditions, "Ready")?.status === "True";
+      if (!ready) {
+        await setStatus(
+          "reconciling",
+          Reason.DependencyNotReady,
+          `waiting for Sync ${dep.namespace ?? request.namespace}/${dep.name} to be Ready`,
+        );
+        return { requeueAfter: 5000 };
+      }
+    }
+
+    // artifact
+    const artifact = this.#artifacts.get(`${request.namespace}/${spec.sourceRef.name}`);
+    if (!artifact) {
+      await setStatus("reconciling", Reason.ArtifactMissing, `GitSource ${spec.sourceRef.name} has no artifact yet`);
+      return { requeueAfter: 5000 };
+    }
+    const revision = artifact.revision;
+
+    // render
+    let objects: Awaited<ReturnType<typeof renderPlain>>["objects"];
+    try {
+      objects = (await renderPlain(artifact.dir, spec.path ?? ".")).objects;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await setStatus("stalled", Reason.RenderFailed, message, { lastAttemptedRevision: revision });
+      await this.#events.event(sync, "Warning", Reason.RenderFailed, message);
+      log.warn({ err: error, revision }, "render failed; the previous state stays");
+      return { requeueAfter: interval };
+    }
+    for (const { object } of objects) {
+      object.metadata.labels = {
+        ...object.metadata.labels,
+        [syncNameLabel]: request.name,
+        [syncNamespaceLabel]: request.namespace ?? "",
+      };
+    }
+
+    // apply, prune, wait
+    const failures: NonNullable<SyncStatus["failures"]> = [];
+    let summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, failed: 0 };
+    let ok = false;
+    const inventory = configMapInventory(this.#api, {
+      namespace: request.namespace ?? "",
+      name: `sync-${request.name}`,
+    });
+    for await (const event of apply(this.#api, objects, {
+      inventory,
+      prune: spec.prune ?? true,
+      wait: spec.wait ?? true,
+      timeoutMs: parseDuration(spec.timeout ?? "5m"),
+      ...(spec.targetNamespace
+        ? { defaultNamespace: spec.targetNamespace }
+        : { defaultNamespace: request.namespace ?? "default" }),
+    })) {
+      this.#record(event, failures);
+      if (event.type === "done") {
+        summary = event.summary;
+        ok = event.ok;
+      }
+    }
+    if (spec.selfHeal ?? true) this.#watchApplied(objects.map((o) => o.object));
+    const counts = `${summary.created} created, ${summary.configured} configured, ${summary.unchanged} unchanged, ${summary.pruned} pruned`;
+    if (!ok) {
+      const first = failures[0];
+      const phase = first?.phase === "wait" ? Reason.HealthCheckFailed : Reason.ApplyFailed;
+      const message = `${revision}: ${failures.length} failed${first ? `; ${first.message}` : ""}`;
+      await setStatus("reconciling", phase, message, { lastAttemptedRevision: revision, summary, failures });
+      await this.#events.event(sync, "Warning", phase, message);
+      log.warn({ revision, failures: failures.length }, "apply failed; nothing pruned");
+      return { requeueAfter: Math.min(interval, 30_000) };
+    }
+    const changed = summary.created + summary.configured + summary.pruned > 0;
+    if (changed) {
+      await this.#events.event(sync, "Normal", "Applied", `${revision}: ${counts}`);
+      log.info({ revision, ...summary }, "applied");
+    }
+    await setStatus("ready", Reason.Succeeded, `applied revision ${revision}`, {
+      lastAppliedRevision: revision,
+      lastAttemptedRevision: revision,
+      inventorySize: objects.length,
+      summary,
+      failures: [],
+    });
+    return { requeueAfter: interval };
+  }
+
+  #record(event: ApplyEvent, failures: NonNullable<SyncStatus["failures"]>): void {
+    if (event.type !== "failed" || failures.length >= 50) return;
+    const e = event.error;
+    failures.push({
+      object: event.ref,
+      phase: event.phase,
+      message: e.message,
+      ...(e.file ? { file: e.file } : {}),
+      ...(e.line ? { line: e.line } : {}),
+      ...(e.field ? { field: e.field } : {}),
+    });
+  }
+
+  /** Watches every applied kind by the Sync labels, so a hand change enqueues its Sync at once. */
+  #watchApplied(objects: readonly KubeObject[]): void {
+    const controller = this.#controller;
+    if (!controller) return;
+    const kinds = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, gvk(o.apiVersion, o.kind)]));
+    for (const kind of kinds.values()) {
+      controller.watch(
+        kind,
+        (o) => {
+          const name = o.metadata.labels?.[syncNameLabel];
+          const namespace = o.metadata.labels?.[syncNamespaceLabel];
+          return name && namespace ? [{ namespace, name }] : [];
+        },
+        { labelSelector: syncNameLabel },
+      );
+    }
+  }
+}

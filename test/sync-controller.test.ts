@@ -1,0 +1,204 @@
+/**
+ * The GitSource and Sync controllers (`kaika run`) against a real apiserver
+ * and a real git daemon: push → applied, change → configured, file removed →
+ * pruned, bad YAML → error with file:line and nothing changed, a hand
+ * `kubectl scale` → reverted.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { KubeApi } from "../src/kube/api.ts";
+import { NotFoundError } from "../src/kube/errors.ts";
+import { gvk, type KubeObject } from "../src/kube/types.ts";
+import { freePort } from "../src/localfleet/ports.ts";
+import { useFleet } from "./support/fleet.ts";
+import { createRepo, type TestRepo } from "./support/git.ts";
+import { eventually } from "./support/wait.ts";
+
+const fleet = useFleet(1);
+const run = promisify(execFile);
+const kaika = fileURLToPath(new URL("../bin/kaika", import.meta.url));
+const Sync = gvk("kaika.dev/v1alpha1", "Sync");
+const Deployment = gvk("apps/v1", "Deployment");
+const ConfigMap = gvk("v1", "ConfigMap");
+
+const namespaceYaml = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n";
+const configMapYaml = (v: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  greeting: "${v}"\n`;
+const deploymentYaml = (image: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: ${image}
+`;
+
+type Status = {
+  conditions?: { type: string; status: string; reason: string; message: string }[];
+  lastAppliedRevision?: string;
+};
+const ready = (s: KubeObject): { status: string; reason: string; message: string } | undefined =>
+  (s.status as Status | undefined)?.conditions?.find((c) => c.type === "Ready");
+
+describe("sync controller", () => {
+  let repo: TestRepo;
+  let api: KubeApi;
+  let controller: ChildProcess;
+  let data: string;
+  let log = "";
+
+  before(async () => {
+    repo = await createRepo();
+    await repo.commit({
+      "apps/shop/namespace.yaml": namespaceYaml,
+      "apps/shop/settings.yaml": configMapYaml("hello"),
+      "apps/shop/web.yaml": deploymentYaml("web:1.0.0"),
+      "README.md": "fleet\n",
+    });
+    await repo.serve();
+    const kubeconfig = fleet().clusters[0]?.kubeconfigPath ?? "";
+    api = KubeApi.load({ path: kubeconfig });
+    data = mkdtempSync(join(tmpdir(), "kaika-run-"));
+    controller = spawn(
+      kaika,
+      [
+        "--kubeconfig",
+        kubeconfig,
+        "run",
+        "--metrics-bind-address=0",
+        `--health-probe-bind-address=127.0.0.1:${await freePort()}`,
+        `--data-dir=${data}`,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    controller.stderr?.on("data", (d: Buffer) => {
+      log += d.toString();
+    });
+    await eventually(
+      "CRDs installed",
+      () => api.mapper.mapping(Sync),
+      () => true,
+      60_000,
+    );
+    await api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "kaika-system" } });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "GitSource",
+      metadata: { name: "fleet", namespace: "kaika-system" },
+      spec: { url: repo.url, interval: "1s" },
+    });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "Sync",
+      metadata: { name: "shop", namespace: "kaika-system" },
+      spec: { sourceRef: { name: "fleet" }, path: "apps/shop" },
+    });
+  });
+  after(async () => {
+    controller?.kill("SIGTERM");
+    await api?.close();
+    await repo?.close();
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  const syncState = () => api.get(Sync, "shop", "kaika-system");
+
+  it("applies the first commit and reports it Ready with the revision", async () => {
+    const kubeconfig = fleet().clusters[0]?.kubeconfigPath ?? "";
+    await run("kubectl", [
+      "--kubeconfig",
+      kubeconfig,
+      "wait",
+      "-n",
+      "kaika-system",
+      "sync/shop",
+      "--for=condition=Ready",
+      "--timeout=60s",
+    ]).catch((e) => {
+      throw new Error(`${e}\n${log.slice(-3000)}`);
+    });
+    const sync = await syncState();
+    assert.match((sync.status as Status).lastAppliedRevision ?? "", /^main@sha1:[0-9a-f]{40}$/);
+    const web = await api.get(Deployment, "web", "shop");
+    assert.equal(web.metadata.labels?.["kaika.dev/sync-name"], "shop");
+  });
+
+  it("configures a change and prunes a removed file", async () => {
+    const commit = await repo.commit({ "apps/shop/settings.yaml": configMapYaml("konnichiwa") });
+    await eventually(
+      "configured",
+      () => api.get(ConfigMap, "settings", "shop"),
+      (c) => (c.data as Record<string, string>).greeting === "konnichiwa",
+      30_000,
+    );
+    await eventually(
+      "revision",
+      syncState,
+      (s) => ((s.status as Status).lastAppliedRevision ?? "").endsWith(commit),
+      30_000,
+    );
+    await repo.commit({ "apps/shop/settings.yaml": null });
+    await eventually(
+      "pruned",
+      () =>
+        api.get(ConfigMap, "settings", "shop").then(
+          () => false,
+          (e) => e instanceof NotFoundError,
+        ),
+      (gone) => gone,
+      30_000,
+    );
+  });
+
+  it("reverts a hand kubectl scale", async () => {
+    const kubeconfig = fleet().clusters[0]?.kubeconfigPath ?? "";
+    const started = Date.now();
+    await run("kubectl", ["--kubeconfig", kubeconfig, "scale", "-n", "shop", "deployment/web", "--replicas=5"]);
+    await eventually(
+      "reverted",
+      () => api.get(Deployment, "web", "shop"),
+      (d) => (d.spec as { replicas: number }).replicas === 2,
+      15_000,
+    );
+    console.log(`drift (kubectl scale) reverted after ${Date.now() - started} ms`);
+  });
+
+  it("refuses a commit with bad YAML, naming file and line, and changes nothing", async () => {
+    const before = await api.get(Deployment, "web", "shop");
+    await repo.commit({
+      "apps/shop/web.yaml": deploymentYaml("web:2.0.0"),
+      "apps/shop/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n",
+    });
+    const failed = await eventually("render failed", syncState, (s) => ready(s)?.reason === "RenderFailed", 30_000);
+    assert.match(ready(failed)?.message ?? "", /broken\.yaml:\d+/);
+    const web = await api.get(Deployment, "web", "shop");
+    assert.equal(
+      web.metadata.resourceVersion,
+      before.metadata.resourceVersion,
+      "nothing from the bad commit was applied",
+    );
+    // Fixing the commit recovers.
+    await repo.commit({ "apps/shop/broken.yaml": null });
+    await eventually("recovered", syncState, (s) => ready(s)?.status === "True", 30_000);
+    const updated = await api.get(Deployment, "web", "shop");
+    assert.equal(
+      (updated.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image,
+      "web:2.0.0",
+    );
+  });
+});
