@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,6 +62,7 @@ describe("sync controller", () => {
   let controller: ChildProcess;
   let data: string;
   let log = "";
+  let hookAddress = "";
 
   before(async () => {
     repo = await createRepo();
@@ -74,6 +76,7 @@ describe("sync controller", () => {
     const kubeconfig = fleet().clusters[0]?.kubeconfigPath ?? "";
     api = KubeApi.load({ path: kubeconfig });
     data = mkdtempSync(join(tmpdir(), "kaika-run-"));
+    hookAddress = `127.0.0.1:${await freePort()}`;
     controller = spawn(
       kaika,
       [
@@ -82,6 +85,7 @@ describe("sync controller", () => {
         "run",
         "--metrics-bind-address=0",
         `--health-probe-bind-address=127.0.0.1:${await freePort()}`,
+        `--webhook-bind-address=${hookAddress}`,
         `--data-dir=${data}`,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
@@ -176,6 +180,64 @@ describe("sync controller", () => {
       15_000,
     );
     console.log(`drift (kubectl scale) reverted after ${Date.now() - started} ms`);
+  });
+
+  it("fetches and applies at once when a signed push webhook arrives", async () => {
+    // An hour-long interval: only the webhook can explain a quick sync.
+    await repo.commit({
+      "apps/hooked/cm.yaml":
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked\n  namespace: shop\ndata: {v: "1"}\n',
+    });
+    await api.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "hook", namespace: "kaika-system" },
+      stringData: { token: "t0ken" },
+    });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "GitSource",
+      metadata: { name: "hooked", namespace: "kaika-system" },
+      spec: { url: repo.url, interval: "1h", ref: { branch: "main" }, webhook: { secretRef: { name: "hook" } } },
+    });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "Sync",
+      metadata: { name: "hooked", namespace: "kaika-system" },
+      spec: { sourceRef: { name: "hooked" }, path: "apps/hooked" },
+    });
+    await eventually(
+      "first sync",
+      () => api.get(ConfigMap, "hooked", "shop"),
+      () => true,
+      30_000,
+    );
+    await repo.commit({
+      "apps/hooked/cm.yaml":
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hooked\n  namespace: shop\ndata: {v: "2"}\n',
+    });
+    const body = JSON.stringify({ ref: "refs/heads/main" });
+    const signature = `sha256=${createHmac("sha256", "t0ken").update(body).digest("hex")}`;
+    const sent = Date.now();
+    const answer = await fetch(`http://${hookAddress}/hooks/kaika-system/hooked`, {
+      method: "POST",
+      headers: { "x-github-event": "push", "x-hub-signature-256": signature, "content-type": "application/json" },
+      body,
+    });
+    assert.equal(answer.status, 202, await answer.text());
+    await eventually(
+      "applied after webhook",
+      () => api.get(ConfigMap, "hooked", "shop"),
+      (c) => (c.data as Record<string, string>).v === "2",
+      20_000,
+    );
+    console.log(`webhook → applied: ${Date.now() - sent} ms`);
+    const forged = await fetch(`http://${hookAddress}/hooks/kaika-system/hooked`, {
+      method: "POST",
+      headers: { "x-hub-signature-256": "sha256=00" },
+      body,
+    });
+    assert.equal(forged.status, 401);
   });
 
   it("refuses a commit with bad YAML, naming file and line, and changes nothing", async () => {

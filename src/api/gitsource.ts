@@ -25,6 +25,17 @@ export const GitSourceSpec = Type.Object({
       },
     ),
   ),
+  webhook: Type.Optional(
+    Type.Object(
+      {
+        secretRef: Type.Object(
+          { name: Type.String({ minLength: 1 }) },
+          { description: "Secret with key `token`: the HMAC key (GitHub, Gitea) or token (GitLab, Bearer)." },
+        ),
+      },
+      { description: "Accept push webhooks at /hooks/<namespace>/<name> of kaika run's webhook address." },
+    ),
+  ),
   ignore: Type.Optional(Type.String({ description: ".gitignore-style patterns of files to leave out." })),
   suspend: Type.Optional(Type.Boolean({ description: "Stop fetching.", default: false })),
 });

@@ -69,6 +69,7 @@ function program(): Command {
     .option("--no-install-crds", "do not apply kaika's CRDs on start")
     .option("--data-dir <dir>", "where repositories and artifacts are kept (default ~/.cache/kaika/controller)")
     .option("--log-level <level>", "debug, info, warn, error", "info")
+    .option("--webhook-bind-address <addr>", 'receive Git push webhooks here; "0" disables', "127.0.0.1:9292")
     .action(async (opts: RunFlags, cmd: Command) => (await import("./run.ts")).run(cmd.optsWithGlobals(), opts));
 
   const dev = root.command("dev").description("a local fleet of real Kubernetes clusters on this machine");

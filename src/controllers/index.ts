@@ -1,5 +1,9 @@
 /** kaika's controllers, wired into a runtime Manager. */
+import type { KubeApi } from "../kube/api.ts";
+import { NotFoundError } from "../kube/errors.ts";
+import { gvk } from "../kube/types.ts";
 import { eventRecorder, type Manager } from "../runtime/index.ts";
+import type { HookTarget } from "../server/webhook.ts";
 import { ArtifactStore } from "./artifacts.ts";
 import { GitSourceKind, type GitSourceObject, GitSourceReconciler } from "./gitsource.ts";
 import { reconcileRequestedAnnotation, SyncKind, type SyncObject, SyncReconciler } from "./sync.ts";
@@ -14,8 +18,16 @@ export interface ControllerSetup {
   readonly concurrency?: number;
 }
 
+/** What the controllers offer the webhook receiver. */
+export interface ControllerHandles {
+  /** Fetches a GitSource now. */
+  triggerSource(namespace: string, name: string): void;
+  /** The webhook token and branch of a GitSource, or undefined without a webhook. */
+  webhookTarget(namespace: string, name: string): Promise<HookTarget | undefined>;
+}
+
 /** Adds the GitSource and Sync controllers to `manager`. */
-export function addControllers(manager: Manager, setup: ControllerSetup): void {
+export function addControllers(manager: Manager, setup: ControllerSetup): ControllerHandles {
   const { api, log } = manager;
   const artifacts = new ArtifactStore();
   const events = eventRecorder(api, "kaika", (err) => log.warn({ err }, "event not recorded"));
@@ -23,7 +35,7 @@ export function addControllers(manager: Manager, setup: ControllerSetup): void {
   const syncs = manager.cache.informer<SyncObject>(SyncKind);
   syncs.addIndex("source", (s) => [`${s.metadata.namespace}/${s.spec.sourceRef.name}`]);
 
-  manager.add({
+  const sourceController = manager.add({
     name: "gitsource",
     for: GitSourceKind,
     reconciler: new GitSourceReconciler(api, sources, artifacts, setup.dataDir),
@@ -45,6 +57,16 @@ export function addControllers(manager: Manager, setup: ControllerSetup): void {
       controller.queue.add(`${sync.metadata.namespace}/${sync.metadata.name}`);
     }
   });
+  return {
+    triggerSource: (namespace, name) => sourceController.queue.add(`${namespace}/${name}`),
+    webhookTarget: async (namespace, name) => {
+      const source = sources.get(`${namespace}/${name}`);
+      const secretName = source?.spec.webhook?.secretRef.name;
+      if (!source || !secretName) return undefined;
+      const token = await readSecretKey(api, namespace, secretName, "token");
+      return token ? { token, branch: source.spec.ref?.branch } : undefined;
+    },
+  };
 }
 
 /** Status writes do not re-trigger: only a new generation or a reconcile request does. */
@@ -57,4 +79,16 @@ function specOrRequestChanged(
     previous.metadata.annotations?.[reconcileRequestedAnnotation] !==
       object.metadata.annotations?.[reconcileRequestedAnnotation]
   );
+}
+
+/** One key of a Secret, decoded; undefined when the Secret or key is missing. */
+async function readSecretKey(api: KubeApi, namespace: string, name: string, key: string): Promise<string | undefined> {
+  try {
+    const secret = await api.get(gvk("v1", "Secret"), name, namespace);
+    const value = (secret.data as Record<string, string> | undefined)?.[key];
+    return value ? Buffer.from(value, "base64").toString("utf8") : undefined;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
