@@ -240,6 +240,29 @@ describe("sync controller", () => {
     assert.equal(forged.status, 401);
   });
 
+  it("lists syncs with kaika get and reconciles one on request with kaika reconcile", async () => {
+    const kubeconfig = fleet().clusters[0]?.kubeconfigPath ?? "";
+    const listed = await run(kaika, ["--kubeconfig", kubeconfig, "-n", "kaika-system", "get", "syncs"]);
+    assert.match(listed.stdout, /^NAMESPACE\s+NAME\s+SOURCE\s+PATH\s+REVISION\s+READY\s+STATUS/);
+    assert.match(listed.stdout, /kaika-system\s+shop\s+fleet\s+apps\/shop\s+main@sha1:[0-9a-f]{40}\s+True/);
+    const json = JSON.parse(
+      (await run(kaika, ["--kubeconfig", kubeconfig, "-o", "json", "get", "sources"])).stdout,
+    ) as { items: KubeObject[] };
+    assert.deepEqual(json.items.map((i) => i.metadata.name).sort(), ["fleet", "hooked"]);
+    const reconciled = await run(kaika, [
+      "--kubeconfig",
+      kubeconfig,
+      "-n",
+      "kaika-system",
+      "reconcile",
+      "sync",
+      "shop",
+      "--timeout",
+      "30",
+    ]);
+    assert.match(reconciled.stdout, /Sync kaika-system\/shop: applied revision main@sha1:/);
+  });
+
   it("refuses a commit with bad YAML, naming file and line, and changes nothing", async () => {
     const before = await api.get(Deployment, "web", "shop");
     await repo.commit({

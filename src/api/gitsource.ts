@@ -42,6 +42,7 @@ export const GitSourceSpec = Type.Object({
 
 export const GitSourceStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer()),
+  lastHandledReconcileAt: Type.Optional(Type.String()),
   conditions: Type.Optional(Conditions),
   artifact: Type.Optional(
     Type.Object({

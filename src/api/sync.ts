@@ -36,6 +36,9 @@ export const SyncStatus = Type.Object({
   conditions: Type.Optional(Conditions),
   lastAppliedRevision: Type.Optional(Type.String()),
   lastAttemptedRevision: Type.Optional(Type.String()),
+  lastHandledReconcileAt: Type.Optional(
+    Type.String({ description: "The kaika.dev/reconcile-requested-at value of the last finished reconcile." }),
+  ),
   inventorySize: Type.Optional(Type.Integer()),
   summary: Type.Optional(
     Type.Object({

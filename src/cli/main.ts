@@ -72,6 +72,21 @@ function program(): Command {
     .option("--webhook-bind-address <addr>", 'receive Git push webhooks here; "0" disables', "127.0.0.1:9292")
     .action(async (opts: RunFlags, cmd: Command) => (await import("./run.ts")).run(cmd.optsWithGlobals(), opts));
 
+  root
+    .command("get")
+    .description("list GitSources or Syncs with their revision and readiness (all namespaces unless -n)")
+    .argument("<kind>", "sources or syncs")
+    .action(async (what: string, _opts, cmd: Command) => (await import("./get.ts")).get(cmd.optsWithGlobals(), what));
+  root
+    .command("reconcile")
+    .description("reconcile a GitSource or Sync now and wait for the outcome (namespace: -n, default kaika-system)")
+    .argument("<kind>", "source or sync")
+    .argument("<name>")
+    .option("--timeout <seconds>", "how long to wait", "120")
+    .action(async (what: string, name: string, opts: { timeout: string }, cmd: Command) =>
+      (await import("./get.ts")).reconcile(cmd.optsWithGlobals(), what, name, Number(opts.timeout)),
+    );
+
   const dev = root.command("dev").description("a local fleet of real Kubernetes clusters on this machine");
   dev
     .command("up")

@@ -9,7 +9,7 @@ import { statusConditions } from "../runtime/index.ts";
 import { fetchArtifact, type GitAuth, SourceError } from "../source/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { parseDuration } from "./durations.ts";
-import { writeStatus } from "./status.ts";
+import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
 export const GitSourceKind = gvk("kaika.dev/v1alpha1", "GitSource");
 const Secret = gvk("v1", "Secret");
@@ -58,8 +58,10 @@ export class GitSourceReconciler implements Reconciler {
       });
       this.#store.set(key, artifact);
       const previous = source.status?.artifact;
+      const requested = source.metadata.annotations?.[reconcileRequestedAnnotation];
       await writeStatus(this.#api, source, {
         observedGeneration: generation,
+        ...(requested ? { lastHandledReconcileAt: requested } : {}),
         conditions: status("ready", "Succeeded", `stored artifact for revision ${artifact.revision}`),
         artifact: {
           revision: artifact.revision,

@@ -6,9 +6,12 @@ import { eventRecorder, type Manager } from "../runtime/index.ts";
 import type { HookTarget } from "../server/webhook.ts";
 import { ArtifactStore } from "./artifacts.ts";
 import { GitSourceKind, type GitSourceObject, GitSourceReconciler } from "./gitsource.ts";
-import { reconcileRequestedAnnotation, SyncKind, type SyncObject, SyncReconciler } from "./sync.ts";
+import { reconcileRequestedAnnotation } from "./status.ts";
+import { SyncKind, type SyncObject, SyncReconciler } from "./sync.ts";
 
-export { reconcileRequestedAnnotation, syncNameLabel, syncNamespaceLabel } from "./sync.ts";
+export { GitSourceKind } from "./gitsource.ts";
+export { reconcileRequestedAnnotation } from "./status.ts";
+export { SyncKind, syncNameLabel, syncNamespaceLabel } from "./sync.ts";
 
 /** Options of the controllers. */
 export interface ControllerSetup {

@@ -2,6 +2,9 @@
 import type { KubeApi } from "../kube/api.ts";
 import type { KubeObject } from "../kube/types.ts";
 
+/** Annotate a GitSource or Sync with a new value to reconcile it now (`kaika reconcile`). */
+export const reconcileRequestedAnnotation = "kaika.dev/reconcile-requested-at";
+
 /** The field manager of everything kaika's controllers write. */
 export const fieldManager = "kaika";
 

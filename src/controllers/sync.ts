@@ -21,14 +21,12 @@ import type {
 import { findCondition, statusConditions } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { parseDuration } from "./durations.ts";
-import { writeStatus } from "./status.ts";
+import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
 export const SyncKind = gvk("kaika.dev/v1alpha1", "Sync");
 /** Labels on every applied object: which Sync owns it (drift is traced back through them). */
 export const syncNameLabel = "kaika.dev/sync-name";
 export const syncNamespaceLabel = "kaika.dev/sync-namespace";
-/** Annotate a Sync with a new value to reconcile it now (`kaika reconcile sync`). */
-export const reconcileRequestedAnnotation = "kaika.dev/reconcile-requested-at";
 
 /** A Sync as read from the cache. */
 export type SyncObject = KubeObject & { spec: SyncSpec; status?: SyncStatus };
@@ -76,9 +74,11 @@ export class SyncReconciler implements Reconciler {
       message: string,
       extra: Partial<SyncStatus> = {},
     ): Promise<void> => {
+      const requested = sync.metadata.annotations?.[reconcileRequestedAnnotation];
       await writeStatus(this.#api, sync, {
         ...sync.status,
         ...extra,
+        ...(requested ? { lastHandledReconcileAt: requested } : {}),
         observedGeneration: generation,
         conditions: statusConditions(sync.status?.conditions, outcome, reason, message, generation),
       });
