@@ -10,13 +10,13 @@ setup:
 binaries: setup
 	@bin/kaika dev build >/dev/null
 
-# kaika's main job on a local default: today, a local fleet of 3 real clusters.
+# kaika's main job on a local default: a local fleet of 3 real clusters, the
+# example fleet repository in a local Git repo, and kaika run syncing it.
 demo: binaries
-	@bin/kaika dev status >/dev/null 2>&1 || bin/kaika dev up --clusters 3
-	kubectl --context kaika-2 get nodes
-	@bin/kaika dev status
+	@scripts/demo
 
 down: setup
+	@scripts/demo stop
 	@bin/kaika dev down
 
 test: binaries
