@@ -263,6 +263,48 @@ describe("sync controller", () => {
     assert.match(reconciled.stdout, /Sync kaika-system\/shop: applied revision main@sha1:/);
   });
 
+  it("applies as the Sync's ServiceAccount: what RBAC denies it is not applied, and nothing else from that commit", async () => {
+    await api.create({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "shop-deployer", namespace: "kaika-system" },
+    });
+    // The ServiceAccount may edit the shop namespace and keep its inventory in kaika-system, nothing more.
+    for (const namespace of ["shop", "kaika-system"]) {
+      await api.create({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name: "shop-deployer", namespace },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+        subjects: [{ kind: "ServiceAccount", name: "shop-deployer", namespace: "kaika-system" }],
+      });
+    }
+    const allowed = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: allowed\n  namespace: shop\n";
+    const denied = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: denied\n  namespace: default\n";
+    await repo.commit({ "apps/restricted/allowed.yaml": allowed, "apps/restricted/denied.yaml": denied });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "Sync",
+      metadata: { name: "restricted", namespace: "kaika-system" },
+      spec: { sourceRef: { name: "fleet" }, path: "apps/restricted", serviceAccountName: "shop-deployer" },
+    });
+    const failed = await eventually(
+      "forbidden",
+      () => api.get(Sync, "restricted", "kaika-system"),
+      (s) => ready(s)?.reason === "ApplyFailed",
+      30_000,
+    );
+    assert.match(ready(failed)?.message ?? "", /ConfigMap\/default\/denied: .*forbidden/i);
+    await assert.rejects(api.get(ConfigMap, "allowed", "shop"), NotFoundError);
+    await repo.commit({ "apps/restricted/denied.yaml": null });
+    await eventually(
+      "applied once allowed",
+      () => api.get(ConfigMap, "allowed", "shop"),
+      () => true,
+      30_000,
+    );
+  });
+
   it("refuses a commit with bad YAML, naming file and line, and changes nothing", async () => {
     const before = await api.get(Deployment, "web", "shop");
     await repo.commit({

@@ -7,6 +7,7 @@ import type { SyncSpec, SyncStatus } from "../api/sync.ts";
 import { type ApplyEvent, type ApplySummary, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
 import type { KubeApi } from "../kube/api.ts";
+import { serviceAccountIdentity } from "../kube/client.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
 import { renderPlain } from "../render/index.ts";
 import type {
@@ -49,6 +50,7 @@ export class SyncReconciler implements Reconciler {
   readonly #artifacts: ArtifactStore;
   readonly #events: EventRecorder;
   #controller: Controller | undefined;
+  readonly #impersonated = new Map<string, KubeApi>();
 
   constructor(api: KubeApi, syncs: Informer<SyncObject>, artifacts: ArtifactStore, events: EventRecorder) {
     this.#api = api;
@@ -130,11 +132,12 @@ export class SyncReconciler implements Reconciler {
     const failures: NonNullable<SyncStatus["failures"]> = [];
     let summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, failed: 0 };
     let ok = false;
-    const inventory = configMapInventory(this.#api, {
-      namespace: request.namespace ?? "",
-      name: `sync-${request.name}`,
-    });
-    for await (const event of apply(this.#api, objects, {
+    // With serviceAccountName every read and write, the inventory's too, is done as that ServiceAccount.
+    const api = spec.serviceAccountName
+      ? this.#asServiceAccount(request.namespace ?? "", spec.serviceAccountName)
+      : this.#api;
+    const inventory = configMapInventory(api, { namespace: request.namespace ?? "", name: `sync-${request.name}` });
+    for await (const event of apply(api, objects, {
       inventory,
       prune: spec.prune ?? true,
       wait: spec.wait ?? true,
@@ -173,6 +176,17 @@ export class SyncReconciler implements Reconciler {
       failures: [],
     });
     return { requeueAfter: interval };
+  }
+
+  /** One client per ServiceAccount, kept: each has its own connection pool. */
+  #asServiceAccount(namespace: string, name: string): KubeApi {
+    const key = `${namespace}/${name}`;
+    let api = this.#impersonated.get(key);
+    if (!api) {
+      api = this.#api.impersonating(serviceAccountIdentity(namespace, name));
+      this.#impersonated.set(key, api);
+    }
+    return api;
   }
 
   #record(event: ApplyEvent, failures: NonNullable<SyncStatus["failures"]>): void {

@@ -1,5 +1,5 @@
 /** Typed access to any kind: get, paged list, create, update, patch, server-side apply, delete, status. */
-import { type ClientOptions, KubeClient, type KubeconfigSource, type Query } from "./client.ts";
+import { type ClientOptions, type Impersonation, KubeClient, type KubeconfigSource, type Query } from "./client.ts";
 import { type ResourceMapping, RestMapper, resourcePath } from "./discovery.ts";
 import { type GroupVersionKind, gvkOf, type KubeObject, type ObjectList } from "./types.ts";
 
@@ -207,6 +207,11 @@ export class KubeApi {
       dryRun: options.dryRun ? ["All"] : undefined,
     };
     return this.client.request("DELETE", await this.path(kind, namespace, name), { body });
+  }
+
+  /** An API acting as `who` over the same kubeconfig, sharing this one's discovery cache. */
+  impersonating(who: Impersonation): KubeApi {
+    return new KubeApi(this.client.impersonating(who), this.mapper);
   }
 
   /** Closes the client's idle connections. */

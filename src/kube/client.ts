@@ -50,10 +50,26 @@ export function loadKubeconfig(source: KubeconfigSource = {}): KubeConfig {
   return config;
 }
 
-/** How the client retries throttled requests. */
+/** A user to act as (the kubeconfig's user needs the `impersonate` verb). */
+export interface Impersonation {
+  readonly user: string;
+  readonly groups?: readonly string[];
+}
+
+/** How the client retries throttled requests, and whom it acts as. */
 export interface ClientOptions {
   /** Retries of a 429 answer, waiting its Retry-After each time; default 5. */
   readonly maxThrottleRetries?: number;
+  /** Send every request as this user (Impersonate-User / Impersonate-Group). */
+  readonly impersonate?: Impersonation;
+}
+
+/** The identity of a ServiceAccount, as the apiserver authenticates its tokens. */
+export function serviceAccountIdentity(namespace: string, name: string): Impersonation {
+  return {
+    user: `system:serviceaccount:${namespace}:${name}`,
+    groups: ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
+  };
 }
 
 /** Sends requests to the current context's apiserver. Failures are KubeApiError subclasses. */
@@ -61,6 +77,7 @@ export class KubeClient {
   readonly server: string;
   readonly #config: KubeConfig;
   readonly #maxThrottleRetries: number;
+  readonly #impersonate: Impersonation | undefined;
   #options: Promise<RequestOptions> | undefined;
   #agent: Agent | undefined;
 
@@ -70,6 +87,12 @@ export class KubeClient {
     this.server = cluster.server.replace(/\/$/, "");
     this.#config = config;
     this.#maxThrottleRetries = options.maxThrottleRetries ?? 5;
+    this.#impersonate = options.impersonate;
+  }
+
+  /** A client with the same kubeconfig that acts as `who`. */
+  impersonating(who: Impersonation): KubeClient {
+    return new KubeClient(this.#config, { maxThrottleRetries: this.#maxThrottleRetries, impersonate: who });
   }
 
   /** A client for the kubeconfig found at `source`. */
@@ -90,7 +113,10 @@ export class KubeClient {
     const base = await this.#options;
     const fresh: RequestOptions = {};
     await this.#config.applyToHTTPSOptions(fresh);
-    return { ...base, headers: { ...(fresh.headers ?? {}) } };
+    const impersonation = this.#impersonate
+      ? { "impersonate-user": this.#impersonate.user, "impersonate-group": [...(this.#impersonate.groups ?? [])] }
+      : {};
+    return { ...base, headers: { ...(fresh.headers ?? {}), ...impersonation } };
   }
 
   #url(path: string, query: Query | undefined): URL {
