@@ -305,6 +305,84 @@ describe("sync controller", () => {
     );
   });
 
+  it("syncs a hierarchical repo: an inherited RoleBinding follows a user added in Git into every namespace", async () => {
+    const roleBinding = (users: string[]): string =>
+      `apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: shop-viewers\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\nsubjects:\n${users.map((u) => `  - {apiGroup: rbac.authorization.k8s.io, kind: User, name: ${u}}`).join("\n")}\n`;
+    const quota = 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: shop-quota\nspec:\n  hard: {pods: "50"}\n';
+    const namespace = (name: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
+    await repo.commit({
+      "hier/namespaces/shop/viewers.yaml": roleBinding(["alice"]),
+      "hier/namespaces/shop/quota.yaml": quota,
+      "hier/namespaces/shop/cart/namespace.yaml": namespace("cart"),
+      "hier/namespaces/shop/checkout/namespace.yaml": namespace("checkout"),
+    });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "Sync",
+      metadata: { name: "hier", namespace: "kaika-system" },
+      spec: { sourceRef: { name: "fleet" }, path: "hier", renderer: "hierarchy" },
+    });
+    const RoleBinding = gvk("rbac.authorization.k8s.io/v1", "RoleBinding");
+    const subjects = async (ns: string): Promise<string[]> =>
+      ((await api.get(RoleBinding, "shop-viewers", ns)).subjects as { name: string }[]).map((s) => s.name);
+    for (const ns of ["cart", "checkout"]) {
+      await eventually(
+        `RoleBinding in ${ns}`,
+        () => subjects(ns),
+        (names) => names.join() === "alice",
+        30_000,
+      );
+      assert.equal((await api.get(gvk("v1", "ResourceQuota"), "shop-quota", ns)).metadata.name, "shop-quota");
+    }
+    await repo.commit({ "hier/namespaces/shop/viewers.yaml": roleBinding(["alice", "bob"]) });
+    for (const ns of ["cart", "checkout"]) {
+      await eventually(
+        `bob added in ${ns}`,
+        () => subjects(ns),
+        (names) => names.join() === "alice,bob",
+        30_000,
+      );
+    }
+  });
+
+  it("renders a Kustomize overlay and a Helm chart, detected automatically", async () => {
+    await repo.commit({
+      "kust/base/kustomization.yaml": "resources: [cm.yaml]\n",
+      "kust/base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\ndata: {env: base}\n",
+      "kust/prod/kustomization.yaml":
+        "resources: [../base]\nnamePrefix: prod-\nnamespace: shop\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: app-config}\n      data: {env: prod}\n",
+      "charts/hello/Chart.yaml": "apiVersion: v2\nname: hello\nversion: 0.1.0\n",
+      "charts/hello/values.yaml": "greeting: hi\n",
+      "charts/hello/templates/cm.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-hello\ndata:\n  greeting: {{ .Values.greeting | quote }}\n",
+    });
+    for (const [name, path] of [
+      ["kust", "kust/prod"],
+      ["chart", "charts/hello"],
+    ]) {
+      await api.create({
+        apiVersion: "kaika.dev/v1alpha1",
+        kind: "Sync",
+        metadata: { name, namespace: "kaika-system" },
+        spec: { sourceRef: { name: "fleet" }, path, targetNamespace: "shop" },
+      });
+    }
+    const kust = await eventually(
+      "overlay applied",
+      () => api.get(ConfigMap, "prod-app-config", "shop"),
+      () => true,
+      30_000,
+    );
+    assert.deepEqual(kust.data, { env: "prod" });
+    const chart = await eventually(
+      "chart applied",
+      () => api.get(ConfigMap, "chart-hello", "shop"),
+      () => true,
+      30_000,
+    );
+    assert.deepEqual(chart.data, { greeting: "hi" });
+  });
+
   it("refuses a commit with bad YAML, naming file and line, and changes nothing", async () => {
     const before = await api.get(Deployment, "web", "shop");
     await repo.commit({

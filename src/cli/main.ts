@@ -44,6 +44,11 @@ function program(): Command {
       .requiredOption("--repo <url|path>", "Git repository (URL or local path), or a plain folder of manifests")
       .option("--ref <ref>", "branch, tag:<t>, semver:<range> or commit:<sha> (default: the remote's HEAD)")
       .option("--path <dir>", "folder inside the repository")
+      .addOption(
+        new Option("--renderer <kind>", "how to render the folder (auto detects Kustomize and Helm)")
+          .choices(["auto", "plain", "kustomize", "helm", "hierarchy"])
+          .default("auto"),
+      )
       .option("--name <name>", "inventory name (default: from the repo and path)")
       .option("--no-prune", "never delete objects that left the repository")
       .option("--inventory-namespace <ns>", "where the inventory ConfigMaps live", "kaika-system");

@@ -3,10 +3,11 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { type ApplyEvent, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
+import { renderFor } from "../controllers/render.ts";
 import { KubeApi } from "../kube/api.ts";
 import { AlreadyExistsError } from "../kube/errors.ts";
 import { cacheDir } from "../localfleet/binaries.ts";
-import { renderPlain } from "../render/index.ts";
+import type { RenderedObject } from "../render/types.ts";
 import { fetchArtifact, type GitRef } from "../source/index.ts";
 import type { GlobalOptions } from "./main.ts";
 import { bad, ok, UsageError } from "./output.ts";
@@ -21,6 +22,7 @@ export interface SyncFlags {
   readonly wait: boolean;
   readonly dryRun?: boolean;
   readonly inventoryNamespace: string;
+  readonly renderer?: "auto" | "plain" | "kustomize" | "helm" | "hierarchy";
 }
 
 /** "main", "tag:v1", "semver:>=1.0.0", "commit:<sha>" or a bare 40-hex sha. */
@@ -49,9 +51,9 @@ function inventoryName(flags: SyncFlags): string {
 }
 
 /** Renders the repo at its ref: a git repository (URL or path) through the source pillar, a plain folder as is. */
-async function render(
-  flags: SyncFlags,
-): Promise<{ revision: string; objects: Awaited<ReturnType<typeof renderPlain>>["objects"] }> {
+async function render(flags: SyncFlags, namespace: string): Promise<{ revision: string; objects: RenderedObject[] }> {
+  const spec = { path: flags.path ?? ".", renderer: flags.renderer ?? "auto" };
+  const context = { name: inventoryName(flags), namespace };
   const local = resolve(flags.repo);
   const plainFolder =
     existsSync(local) &&
@@ -59,7 +61,7 @@ async function render(
     !existsSync(join(local, ".git")) &&
     !existsSync(join(local, "HEAD"));
   if (plainFolder) {
-    const result = await renderPlain(local, flags.path);
+    const result = await renderFor(local, spec, context);
     return { revision: "local folder", objects: result.objects };
   }
   const ref = parseRef(flags.ref);
@@ -68,7 +70,7 @@ async function render(
     ...(ref ? { ref } : {}),
     cacheDir: join(cacheDir(), "sources"),
   });
-  const result = await renderPlain(artifact.dir, flags.path);
+  const result = await renderFor(artifact.dir, spec, context);
   return { revision: artifact.revision, objects: result.objects };
 }
 
@@ -106,7 +108,7 @@ function describe(event: ApplyEvent): string | undefined {
 
 /** Applies the repo's manifests to the cluster; exit 1 if anything failed. */
 export async function sync(options: GlobalOptions, flags: SyncFlags): Promise<void> {
-  const { revision, objects } = await render(flags);
+  const { revision, objects } = await render(flags, options.namespace ?? "default");
   const api = connect(options);
   try {
     const name = inventoryName(flags);
@@ -142,7 +144,7 @@ export async function sync(options: GlobalOptions, flags: SyncFlags): Promise<vo
 /** Prints what a sync would change; exit 0 no changes, 1 changes, 2 errors (as kubectl diff). */
 export async function diff(options: GlobalOptions, flags: SyncFlags): Promise<void> {
   try {
-    const { revision, objects } = await render(flags);
+    const { revision, objects } = await render(flags, options.namespace ?? "default");
     const api = connect(options);
     let changes = 0;
     let failed = false;

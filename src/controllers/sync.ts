@@ -9,7 +9,7 @@ import { configMapInventory } from "../apply/inventory.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
-import { renderPlain } from "../render/index.ts";
+import type { RenderedObject } from "../render/types.ts";
 import type {
   Controller,
   EventRecorder,
@@ -22,6 +22,7 @@ import type {
 import { findCondition, statusConditions } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { parseDuration } from "./durations.ts";
+import { renderFor } from "./render.ts";
 import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
 export const SyncKind = gvk("kaika.dev/v1alpha1", "Sync");
@@ -110,9 +111,10 @@ export class SyncReconciler implements Reconciler {
     const revision = artifact.revision;
 
     // render
-    let objects: Awaited<ReturnType<typeof renderPlain>>["objects"];
+    let objects: RenderedObject[];
+    const targetNamespace = spec.targetNamespace ?? request.namespace ?? "default";
     try {
-      objects = (await renderPlain(artifact.dir, spec.path ?? ".")).objects;
+      objects = (await renderFor(artifact.dir, spec, { name: request.name, namespace: targetNamespace })).objects;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await setStatus("stalled", Reason.RenderFailed, message, { lastAttemptedRevision: revision });

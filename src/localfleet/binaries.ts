@@ -11,7 +11,7 @@ const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** One Go module under tools/ and the binaries it builds. */
 interface Component {
-  readonly name: "kube" | "etcd" | "kwok";
+  readonly name: "kube" | "etcd" | "kwok" | "helm";
   /** The module whose version names the build (read from tools/<name>/go.mod). */
   readonly module: string;
   readonly packages: readonly string[];
@@ -60,6 +60,25 @@ const components: readonly Component[] = [
       ],
     },
   },
+  {
+    name: "helm",
+    module: "helm.sh/helm/v3",
+    packages: ["helm.sh/helm/v3/cmd/helm"],
+    // As helm's Makefile does: its version, and the Kubernetes version `helm template`
+    // assumes without --kube-version (that of the client-go it is built with).
+    ldflags: (v) => {
+      const [major, minor] = requiredVersion("helm", "k8s.io/client-go").replace(/^v0\./, "v1.").slice(1).split(".");
+      return [
+        "-s -w",
+        `-X helm.sh/helm/v3/internal/version.version=${v}`,
+        "-X helm.sh/helm/v3/internal/version.gitTreeState=clean",
+        `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=${major}`,
+        `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${minor}`,
+        `-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=${major}`,
+        `-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${minor}`,
+      ].join(" ");
+    },
+  },
 ];
 
 /** Absolute paths of the fleet's binaries. */
@@ -71,6 +90,8 @@ export interface Binaries {
   readonly kwok: string;
   /** kwok's Stage objects (YAML, several documents). */
   readonly kwokStages: string;
+  /** helm v3, for `helm template` (the Helm renderer). */
+  readonly helm: string;
 }
 
 /** Pinned versions, read from tools/<name>/go.mod. */
@@ -116,10 +137,15 @@ function toolsDir(component: Component): string {
 }
 
 function moduleVersion(component: Component): string {
-  const goMod = readFileSync(join(toolsDir(component), "go.mod"), "utf8");
-  const escaped = component.module.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  return requiredVersion(component.name, component.module);
+}
+
+/** The version of `module` that tools/<name>/go.mod requires. */
+function requiredVersion(name: Component["name"], module: string): string {
+  const goMod = readFileSync(join(repoRoot, "tools", name, "go.mod"), "utf8");
+  const escaped = module.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, "m").exec(goMod);
-  if (!match?.[1]) throw new Error(`tools/${component.name}/go.mod does not require ${component.module}`);
+  if (!match?.[1]) throw new Error(`tools/${name}/go.mod does not require ${module}`);
   return match[1];
 }
 
@@ -154,6 +180,7 @@ function binariesIn(dirs: Record<Component["name"], string>): Binaries {
     kubeScheduler: join(dirs.kube, "kube-scheduler"),
     kwok: join(dirs.kwok, "kwok"),
     kwokStages: join(dirs.kwok, "stages.yaml"),
+    helm: join(dirs.helm, "helm"),
   };
 }
 

@@ -1,5 +1,34 @@
-/** Rendering: manifest folders to objects with their file and line. */
-export { RenderError, type RenderErrorCode } from "./errors.ts";
-export { type ParsedFile, parseManifests } from "./parse.ts";
-export { renderPlain } from "./plain.ts";
-export { objectRef, type RenderedObject, type RenderResult, type SourceLocation } from "./types.ts";
+/** Rendering: manifest folders to Kubernetes objects with the file and line each came from. */
+
+export { type AutoOptions, type DetectedRenderer, detectRenderer, renderAuto } from "./auto.ts";
+export {
+  clusterNameSelectorAnnotation,
+  clusterSelectorAnnotation,
+  kaikaClusterSelectorAnnotation,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  matchesLabels,
+} from "./cluster-selectors.ts";
+export { assertNoDuplicates } from "./duplicates.ts";
+export { RenderError, type RenderErrorCode, type RenderErrorDetails } from "./errors.ts";
+export { defaultRenderTimeoutMs, maxRenderOutputBytes } from "./exec.ts";
+export { type HelmOptions, renderHelm } from "./helm.ts";
+export { type HierarchyOptions, renderHierarchy, sourcePathAnnotation } from "./hierarchy.ts";
+export {
+  findKustomization,
+  isRemoteReference,
+  type KustomizeOptions,
+  kustomizationFileNames,
+  renderKustomize,
+} from "./kustomize.ts";
+export { type ParsedFile, parseManifests, SkipReason } from "./parse.ts";
+export { maxManifestFileBytes, renderPlain } from "./plain.ts";
+export { identityKey, locate, objectRef } from "./refs.ts";
+export type {
+  IgnoredFile,
+  RenderedObject,
+  RenderOptions,
+  RenderResult,
+  SourceLocation,
+} from "./types.ts";
+export { ignoreFileName, type ResolvedPath, resolveInside, type WalkResult, walk } from "./walk.ts";

@@ -1,0 +1,55 @@
+/** Chooses the renderer a Sync asks for and runs it over the artifact. */
+import type { SyncSpec } from "../api/sync.ts";
+import { cachedBinaries } from "../localfleet/binaries.ts";
+import { renderAuto } from "../render/auto.ts";
+import { renderHelm } from "../render/helm.ts";
+import { renderHierarchy } from "../render/hierarchy.ts";
+import { renderKustomize } from "../render/kustomize.ts";
+import { renderPlain } from "../render/plain.ts";
+import type { RenderResult } from "../render/types.ts";
+
+/** The helm binary: $KAIKA_HELM, else the local fleet's build, else `helm` on PATH. */
+function helmBinary(): string {
+  return process.env.KAIKA_HELM || cachedBinaries()?.helm || "helm";
+}
+
+/** What a Sync's render needs besides the spec. */
+export interface RenderContext {
+  /** The Sync's name: the Helm release name. */
+  readonly name: string;
+  /** Where namespaced objects without a namespace land: the Helm release namespace. */
+  readonly namespace: string;
+  /** This cluster's name and labels, for ClusterSelectors in the hierarchical layout. */
+  readonly clusterName?: string;
+  readonly clusterLabels?: Record<string, string>;
+}
+
+/** Renders `spec.path` of the artifact at `root` with `spec.renderer` (auto detects Kustomize, Helm, plain). */
+export function renderFor(
+  root: string,
+  spec: Pick<SyncSpec, "path" | "renderer">,
+  context: RenderContext,
+): Promise<RenderResult> {
+  const path = spec.path ?? ".";
+  const helm = {
+    releaseName: context.name,
+    namespace: context.namespace,
+    defaultNamespace: context.namespace,
+    helm: helmBinary(),
+  };
+  switch (spec.renderer ?? "auto") {
+    case "plain":
+      return renderPlain(root, path, { defaultNamespace: context.namespace });
+    case "kustomize":
+      return renderKustomize(root, path, { defaultNamespace: context.namespace });
+    case "helm":
+      return renderHelm(root, path, helm);
+    case "hierarchy":
+      return renderHierarchy(root, path, {
+        ...(context.clusterName ? { clusterName: context.clusterName } : {}),
+        ...(context.clusterLabels ? { clusterLabels: context.clusterLabels } : {}),
+      });
+    default:
+      return renderAuto(root, path, helm);
+  }
+}

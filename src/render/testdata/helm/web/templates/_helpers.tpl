@@ -1,0 +1,3 @@
+{{- define "web.fullname" -}}
+{{- printf "%s-web" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
