@@ -11,6 +11,7 @@ import { configMapInventory, type InventoryStore } from "../src/apply/inventory.
 import { KubeApi } from "../src/kube/api.ts";
 import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
+import { widgetCrd } from "./support/fixtures.ts";
 import { useFleet } from "./support/fleet.ts";
 
 const fleet = useFleet(1);
@@ -134,24 +135,7 @@ describe("applier", () => {
   });
 
   it("applies a CRD and its custom resource in one set", async () => {
-    const crd: KubeObject = {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "widgets.example.kaika.dev" },
-      spec: {
-        group: "example.kaika.dev",
-        scope: "Namespaced",
-        names: { plural: "widgets", singular: "widget", kind: "Widget" },
-        versions: [
-          {
-            name: "v1",
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-          },
-        ],
-      },
-    };
+    const crd = widgetCrd();
     const widget: KubeObject = {
       apiVersion: "example.kaika.dev/v1",
       kind: "Widget",

@@ -8,21 +8,13 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parse } from "yaml";
+import { alive } from "./support/process.ts";
 
 const run = promisify(execFile);
 const kaika = fileURLToPath(new URL("../bin/kaika", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "kaika-dev-cli-"));
 const kubeconfig = join(work, "kubeconfig");
 const env = { ...process.env, KAIKA_DEV_STATE_DIR: join(work, "state") };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("kaika dev", () => {
   after(async () => {

@@ -6,7 +6,9 @@ import { fileURLToPath } from "node:url";
 import { KubeClient } from "../src/kube/client.ts";
 import { isForbidden, KubeApiError } from "../src/kube/errors.ts";
 import { startFleet } from "../src/localfleet/index.ts";
+import { widgetCrd } from "./support/fixtures.ts";
 import { useFleet } from "./support/fleet.ts";
+import { alive } from "./support/process.ts";
 import { eventually } from "./support/wait.ts";
 
 const fleet = useFleet(2);
@@ -30,15 +32,6 @@ function deployment(name: string, replicas: number): object {
 
 interface DeploymentStatus {
   status?: { availableReplicas?: number };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("local fleet", () => {
@@ -78,29 +71,7 @@ describe("local fleet", () => {
   it("establishes a CRD and serves an instance of it", async () => {
     const client = fleet().clusters[0]?.client();
     assert.ok(client);
-    await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
-      apiVersion: "apiextensions.k8s.io/v1",
-      kind: "CustomResourceDefinition",
-      metadata: { name: "widgets.example.kaika.dev" },
-      spec: {
-        group: "example.kaika.dev",
-        scope: "Namespaced",
-        names: { plural: "widgets", singular: "widget", kind: "Widget" },
-        versions: [
-          {
-            name: "v1",
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: "object",
-                properties: { spec: { type: "object", properties: { size: { type: "integer" } } } },
-              },
-            },
-          },
-        ],
-      },
-    });
+    await client.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd());
     await eventually(
       "widgets CRD Established",
       () =>

@@ -1,12 +1,11 @@
 /** The hierarchical renderer: Config Sync's repo layout, where abstract namespace directories pass objects down. */
-import { open } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { relative, sep } from "node:path";
 import { clusterSelection } from "./cluster-selectors.ts";
 import { RenderError } from "./errors.ts";
 import { checkClusterObject, type Entry, readSystem } from "./hierarchy-checks.ts";
 import { type Folder, namespaceTree } from "./namespace-tree.ts";
 import { parseManifests } from "./parse.ts";
-import { maxManifestFileBytes } from "./plain.ts";
+import { readManifest } from "./plain.ts";
 import { identityKey, objectRef } from "./refs.ts";
 import type { IgnoredFile, RenderedObject, RenderResult } from "./types.ts";
 import { resolveInside, walk } from "./walk.ts";
@@ -133,24 +132,6 @@ async function readEntries(
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   if (errors.size > 0) throw errors.get(Math.min(...errors.keys()));
   return parsed.flat();
-}
-
-/** The text of `file`; FileTooLarge over maxManifestFileBytes, ReadError when the file system refuses. */
-async function readManifest(root: string, file: string): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(join(root, file), "r");
-    const { size } = await handle.stat();
-    if (size > maxManifestFileBytes) {
-      throw new RenderError("FileTooLarge", { file }, `${size} bytes, over the ${maxManifestFileBytes}-byte limit`);
-    }
-    return await handle.readFile("utf8");
-  } catch (error) {
-    if (error instanceof RenderError) throw error;
-    throw new RenderError("ReadError", { file, cause: error }, `cannot read: ${String(error)}`);
-  } finally {
-    await handle?.close();
-  }
 }
 
 /** The objects of every selected namespace directory: its Namespace, inherited copies, then its own. */

@@ -54,7 +54,8 @@ async function parseFiles(root: string, files: readonly string[]): Promise<Parse
   return results;
 }
 
-async function readManifest(root: string, file: string): Promise<string> {
+/** The text of `file` under `root`; FileTooLarge over maxManifestFileBytes, ReadError when the file system refuses. */
+export async function readManifest(root: string, file: string): Promise<string> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(join(root, file), "r");

@@ -1,0 +1,24 @@
+/** Objects several tests create. */
+import type { KubeObject } from "../../src/kube/types.ts";
+
+/** A namespaced CRD example.kaika.dev/v1 Widget that accepts any fields. */
+export function widgetCrd(): KubeObject {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "widgets.example.kaika.dev" },
+    spec: {
+      group: "example.kaika.dev",
+      scope: "Namespaced",
+      names: { plural: "widgets", singular: "widget", kind: "Widget" },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        },
+      ],
+    },
+  };
+}
