@@ -383,6 +383,66 @@ describe("sync controller", () => {
     assert.deepEqual(chart.data, { greeting: "hi" });
   });
 
+  it("with selfHeal off reports drift instead of reverting it; deleting a Sync prunes what it applied", async () => {
+    await repo.commit({
+      "manual/cm.yaml":
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: manual\n  namespace: shop\ndata: {v: git}\n",
+    });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "Sync",
+      metadata: { name: "manual", namespace: "kaika-system" },
+      spec: { sourceRef: { name: "fleet" }, path: "manual", selfHeal: false },
+    });
+    await eventually(
+      "applied",
+      () => api.get(ConfigMap, "manual", "shop"),
+      () => true,
+      30_000,
+    );
+    await eventually(
+      "ready",
+      () => api.get(Sync, "manual", "kaika-system"),
+      (s) => ready(s)?.status === "True",
+      30_000,
+    );
+    await api.patch(ConfigMap, "manual", "shop", { data: { v: "hand" } });
+    const drifted = await eventually(
+      "drift reported",
+      () => api.get(Sync, "manual", "kaika-system"),
+      (s) => ((s.status as { drift?: string[] }).drift ?? []).includes("ConfigMap/shop/manual"),
+      30_000,
+    );
+    assert.match(ready(drifted)?.message ?? "", /drift \(selfHeal off\): ConfigMap\/shop\/manual/);
+    assert.equal(
+      ((await api.get(ConfigMap, "manual", "shop")).data as Record<string, string>).v,
+      "hand",
+      "not reverted",
+    );
+
+    await api.delete(Sync, "manual", "kaika-system");
+    await eventually(
+      "pruned with its Sync",
+      () =>
+        api.get(ConfigMap, "manual", "shop").then(
+          () => false,
+          (e) => e instanceof NotFoundError,
+        ),
+      (gone) => gone,
+      30_000,
+    );
+    await eventually(
+      "Sync gone",
+      () =>
+        api.get(Sync, "manual", "kaika-system").then(
+          () => false,
+          (e) => e instanceof NotFoundError,
+        ),
+      (gone) => gone,
+      30_000,
+    );
+  });
+
   it("refuses a commit with bad YAML, naming file and line, and changes nothing", async () => {
     const before = await api.get(Deployment, "web", "shop");
     await repo.commit({

@@ -49,6 +49,12 @@ export const SyncStatus = Type.Object({
       failed: Type.Integer(),
     }),
   ),
+  drift: Type.Optional(
+    Type.Array(Type.String(), {
+      maxItems: 50,
+      description: "With selfHeal off: objects whose live state differs from the applied revision.",
+    }),
+  ),
   failures: Type.Optional(
     Type.Array(
       Type.Object({

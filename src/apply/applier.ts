@@ -189,7 +189,7 @@ export async function* apply(
       // Keep tracking what this failed attempt did apply, so a later success can prune it.
       const kept = new Map((previous ?? []).map((id) => [formatId(id), id]));
       for (const item of applied) if (item.action && item.action !== "unchanged") kept.set(formatId(item.id), item.id);
-      await options.inventory.write([...kept.values()]);
+      await writeIfChanged(options.inventory, previous, [...kept.values()]);
     }
     yield { type: "done", ok, summary };
   };
@@ -255,10 +255,22 @@ export async function* apply(
             : { type: "pruneSkipped", ref: describeId(event.id), reason: event.reason };
       }
     } else kept = toPrune;
-    await options.inventory.write([...items.map((i) => i.id), ...kept]);
+    await writeIfChanged(options.inventory, previous, [...items.map((i) => i.id), ...kept]);
   }
   if (options.wait) yield* waitHealthy(api, items, options.timeoutMs ?? 300_000, summary);
   yield { type: "done", ok: summary.failed === 0, summary };
+}
+
+/** Writes the inventory only when its set of ids changed: a no-op sync writes nothing at all. */
+async function writeIfChanged(
+  inventory: InventoryStore,
+  previous: readonly ObjectId[] | undefined,
+  next: readonly ObjectId[],
+): Promise<void> {
+  const before = new Set((previous ?? []).map(formatId));
+  const after = new Set(next.map(formatId));
+  if (previous && before.size === after.size && [...after].every((id) => before.has(id))) return;
+  await inventory.write(next);
 }
 
 /**

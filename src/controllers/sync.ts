@@ -6,6 +6,7 @@
 import type { SyncSpec, SyncStatus } from "../api/sync.ts";
 import { type ApplyEvent, type ApplySummary, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
+import { pruneObjects } from "../apply/prune.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
@@ -19,13 +20,15 @@ import type {
   Request,
   Result,
 } from "../runtime/index.ts";
-import { findCondition, statusConditions } from "../runtime/index.ts";
+import { addFinalizer, findCondition, hasFinalizer, removeFinalizer, statusConditions } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { parseDuration } from "./durations.ts";
 import { renderFor } from "./render.ts";
 import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
 export const SyncKind = gvk("kaika.dev/v1alpha1", "Sync");
+/** Held by every Sync so that deleting it first prunes what it applied (when prune is on). */
+export const finalizer = "kaika.dev/finalizer";
 /** Labels on every applied object: which Sync owns it (drift is traced back through them). */
 export const syncNameLabel = "kaika.dev/sync-name";
 export const syncNamespaceLabel = "kaika.dev/sync-namespace";
@@ -67,8 +70,13 @@ export class SyncReconciler implements Reconciler {
 
   async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
     const sync = this.#syncs.get(`${request.namespace}/${request.name}`);
-    if (!sync) return undefined; // deleted: its objects stay, as with Flux's default (no prune on delete yet)
+    if (!sync) return undefined;
     const spec = sync.spec;
+    if (sync.metadata.deletionTimestamp) return this.#finalize(sync, log);
+    if (!hasFinalizer(sync, finalizer)) {
+      await addFinalizer(this.#api, sync, finalizer);
+      return undefined; // the update brings it back with the finalizer
+    }
     const interval = parseDuration(spec.interval ?? "10m");
     const generation = sync.metadata.generation;
     const setStatus = async (
@@ -130,14 +138,24 @@ export class SyncReconciler implements Reconciler {
       };
     }
 
+    // With selfHeal off, a reconcile of the revision already applied only reports drift.
+    const requestedNow = sync.metadata.annotations?.[reconcileRequestedAnnotation];
+    const selfHeal = spec.selfHeal ?? true;
+    if (
+      !selfHeal &&
+      sync.status?.lastAppliedRevision === revision &&
+      sync.status?.observedGeneration === generation &&
+      requestedNow === sync.status?.lastHandledReconcileAt
+    ) {
+      return this.#reportDrift(sync, objects, revision, setStatus, interval);
+    }
+
     // apply, prune, wait
     const failures: NonNullable<SyncStatus["failures"]> = [];
     let summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, failed: 0 };
     let ok = false;
     // With serviceAccountName every read and write, the inventory's too, is done as that ServiceAccount.
-    const api = spec.serviceAccountName
-      ? this.#asServiceAccount(request.namespace ?? "", spec.serviceAccountName)
-      : this.#api;
+    const api = this.#apiFor(sync);
     const inventory = configMapInventory(api, { namespace: request.namespace ?? "", name: `sync-${request.name}` });
     for await (const event of apply(api, objects, {
       inventory,
@@ -154,7 +172,7 @@ export class SyncReconciler implements Reconciler {
         ok = event.ok;
       }
     }
-    if (spec.selfHeal ?? true) this.#watchApplied(objects.map((o) => o.object));
+    this.#watchApplied(objects.map((o) => o.object));
     const counts = `${summary.created} created, ${summary.configured} configured, ${summary.unchanged} unchanged, ${summary.pruned} pruned`;
     if (!ok) {
       const first = failures[0];
@@ -176,8 +194,61 @@ export class SyncReconciler implements Reconciler {
       inventorySize: objects.length,
       summary,
       failures: [],
+      drift: [],
     });
     return { requeueAfter: interval };
+  }
+
+  /** Plans against live without writing; lists what differs from Git in status and an Event. */
+  async #reportDrift(
+    sync: SyncObject,
+    objects: RenderedObject[],
+    revision: string,
+    setStatus: (o: "ready", r: string, m: string, extra: Partial<SyncStatus>) => Promise<void>,
+    interval: number,
+  ): Promise<Result> {
+    const drift: string[] = [];
+    for await (const event of apply(this.#apiFor(sync), objects, {
+      dryRun: true,
+      defaultNamespace: sync.spec.targetNamespace ?? sync.metadata.namespace ?? "default",
+    })) {
+      if (event.type === "planned" && event.action !== "unchanged" && drift.length < 50) drift.push(event.ref);
+    }
+    const before = sync.status?.drift ?? [];
+    if (drift.length > 0 && drift.join() !== before.join()) {
+      await this.#events.event(sync, "Warning", "DriftDetected", `differs from ${revision}: ${drift.join(", ")}`);
+    }
+    const message =
+      drift.length > 0
+        ? `applied revision ${revision}; drift (selfHeal off): ${drift.join(", ")}`
+        : `applied revision ${revision}`;
+    await setStatus("ready", Reason.Succeeded, message, { drift });
+    return { requeueAfter: interval };
+  }
+
+  /** On deletion with prune: delete everything the inventory holds, then release the Sync. */
+  async #finalize(sync: SyncObject, log: ReconcileContext["log"]): Promise<Result | undefined> {
+    if (!hasFinalizer(sync, finalizer)) return undefined;
+    if (sync.spec.prune ?? true) {
+      const api = this.#apiFor(sync);
+      const inventory = configMapInventory(api, {
+        namespace: sync.metadata.namespace ?? "",
+        name: `sync-${sync.metadata.name}`,
+      });
+      const ids = (await inventory.read()) ?? [];
+      let failed = 0;
+      for await (const event of pruneObjects(api, ids, new Set(), 8)) if (event.type === "failed") failed++;
+      if (failed > 0) throw new Error(`${failed} objects could not be pruned; the Sync stays until they are`);
+      await inventory.write([]);
+      log.info({ pruned: ids.length }, "Sync deleted: its objects were pruned");
+    }
+    await removeFinalizer(this.#api, sync, finalizer);
+    return undefined;
+  }
+
+  #apiFor(sync: SyncObject): KubeApi {
+    const sa = sync.spec.serviceAccountName;
+    return sa ? this.#asServiceAccount(sync.metadata.namespace ?? "", sa) : this.#api;
   }
 
   /** One client per ServiceAccount, kept: each has its own connection pool. */
