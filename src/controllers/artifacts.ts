@@ -1,18 +1,21 @@
 /** The artifacts the GitSource controller fetched, shared in-process with the Sync controller. */
 import type { Artifact } from "../source/index.ts";
 
+/** An artifact with its GitSource's ignore rules (.gitignore syntax), applied when rendering. */
+export type SourceArtifact = Artifact & { readonly ignore?: string | undefined };
+
 /** Latest artifact per GitSource ("namespace/name"); listeners hear of each new revision. */
 export class ArtifactStore {
-  readonly #artifacts = new Map<string, Artifact>();
+  readonly #artifacts = new Map<string, SourceArtifact>();
   readonly #listeners = new Set<(source: string) => void>();
 
   /** The latest artifact of a source, if fetched. */
-  get(source: string): Artifact | undefined {
+  get(source: string): SourceArtifact | undefined {
     return this.#artifacts.get(source);
   }
 
   /** Records an artifact; listeners are told only when the revision changed. */
-  set(source: string, artifact: Artifact): void {
+  set(source: string, artifact: SourceArtifact): void {
     const changed = this.#artifacts.get(source)?.revision !== artifact.revision;
     this.#artifacts.set(source, artifact);
     if (changed) for (const listener of this.#listeners) listener(source);

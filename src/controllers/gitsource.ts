@@ -56,7 +56,7 @@ export class GitSourceReconciler implements Reconciler {
         signal,
         timeoutMs: parseDuration(source.spec.timeout ?? "60s"),
       });
-      this.#store.set(key, artifact);
+      this.#store.set(key, { ...artifact, ignore: source.spec.ignore });
       const previous = source.status?.artifact;
       const requested = source.metadata.annotations?.[reconcileRequestedAnnotation];
       await writeStatus(this.#api, source, {

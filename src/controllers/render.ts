@@ -1,4 +1,5 @@
 /** Chooses the renderer a Sync asks for and runs it over the artifact. */
+import ignore from "ignore";
 import type { SyncSpec } from "../api/sync.ts";
 import { cachedBinaries } from "../localfleet/binaries.ts";
 import { renderAuto } from "../render/auto.ts";
@@ -22,10 +23,27 @@ export interface RenderContext {
   /** This cluster's name and labels, for ClusterSelectors in the hierarchical layout. */
   readonly clusterName?: string;
   readonly clusterLabels?: Record<string, string>;
+  /** The GitSource's ignore rules (.gitignore syntax, from the repository root): objects from matching files are left out. */
+  readonly ignore?: string | undefined;
 }
 
-/** Renders `spec.path` of the artifact at `root` with `spec.renderer` (auto detects Kustomize, Helm, plain). */
-export function renderFor(
+/**
+ * Renders `spec.path` of the artifact at `root` with `spec.renderer` (auto
+ * detects Kustomize, Helm, plain), then leaves out objects whose source file
+ * the GitSource's ignore rules match.
+ */
+export async function renderFor(
+  root: string,
+  spec: Pick<SyncSpec, "path" | "renderer">,
+  context: RenderContext,
+): Promise<RenderResult> {
+  const result = await renderWith(root, spec, context);
+  if (!context.ignore?.trim()) return result;
+  const rules = ignore().add(context.ignore);
+  return { ...result, objects: result.objects.filter((o) => !rules.ignores(o.source.file)) };
+}
+
+function renderWith(
   root: string,
   spec: Pick<SyncSpec, "path" | "renderer">,
   context: RenderContext,

@@ -122,7 +122,9 @@ export class SyncReconciler implements Reconciler {
     let objects: RenderedObject[];
     const targetNamespace = spec.targetNamespace ?? request.namespace ?? "default";
     try {
-      objects = (await renderFor(artifact.dir, spec, { name: request.name, namespace: targetNamespace })).objects;
+      objects = (
+        await renderFor(artifact.dir, spec, { name: request.name, namespace: targetNamespace, ignore: artifact.ignore })
+      ).objects;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await setStatus("stalled", Reason.RenderFailed, message, { lastAttemptedRevision: revision });
