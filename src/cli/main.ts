@@ -1,5 +1,6 @@
 /** The `kaika` command: a thin shell that parses flags and calls the same API tests and controllers use. */
 import { Command, CommanderError, Option } from "commander";
+import type { LintFlags } from "./lint.ts";
 import { UsageError } from "./output.ts";
 import type { RunFlags } from "./run.ts";
 import type { SyncFlags } from "./sync.ts";
@@ -9,7 +10,7 @@ export interface GlobalOptions {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly namespace?: string;
-  readonly output?: "text" | "json" | "yaml" | "wide";
+  readonly output?: "text" | "json" | "yaml" | "wide" | "sarif" | "junit";
 }
 
 function program(): Command {
@@ -18,7 +19,9 @@ function program(): Command {
     .addOption(new Option("--kubeconfig <path>", "path to the kubeconfig file"))
     .addOption(new Option("--context <name>", "kubeconfig context to use"))
     .addOption(new Option("-n, --namespace <name>", "namespace scope"))
-    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json", "yaml", "wide"]))
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(["text", "json", "yaml", "wide", "sarif", "junit"]),
+    )
     .showHelpAfterError()
     .exitOverride();
 
@@ -26,6 +29,24 @@ function program(): Command {
     .command("version")
     .description("print kaika's version, git commit, Node.js version and the local fleet's component versions")
     .action(async (_opts, cmd: Command) => (await import("./version.ts")).version(cmd.optsWithGlobals()));
+
+  root
+    .command("lint")
+    .description(
+      "check manifests for production readiness (exit 0 clean, 1 enforced findings, 2 usage or parse errors)",
+    )
+    .argument("<path>", "a folder (plain, Kustomize, Helm or hierarchical), a file, or - for stdin")
+    .addOption(
+      new Option("--renderer <kind>", "how to render a folder")
+        .choices(["auto", "plain", "kustomize", "helm", "hierarchy"])
+        .default("auto"),
+    )
+    .option("--policy <file>", "a ReadinessPolicy file: per-check enforce/warn/off, exemptions with reasons, strict")
+    .option("--trusted-registry <prefix...>", "registries images may come from")
+    .option("--strict", "ignore opt-out annotations")
+    .action(async (path: string, opts: LintFlags, cmd: Command) =>
+      (await import("./lint.ts")).lint(cmd.optsWithGlobals(), path, opts),
+    );
 
   root
     .command("crds")

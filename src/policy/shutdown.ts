@@ -1,0 +1,88 @@
+/** Graceful shutdown checks: a grace period longer than preStop, and a preStop on pods behind a Service. */
+
+import type { KubeObject } from "../kube/types.ts";
+import {
+  eachContainer,
+  type Fields,
+  labelsOf,
+  mapSelects,
+  num,
+  podKinds,
+  podLabelsOf,
+  podSpecOf,
+  rec,
+  sameNamespace,
+  text,
+} from "./objects.ts";
+import type { Check } from "./types.ts";
+
+/** Seconds a preStop hook sleeps: the `sleep` action, or `sleep N` in an exec command; 0 when none. */
+export function preStopSeconds(container: Fields): number {
+  const preStop = rec(rec(container.lifecycle).preStop);
+  const action = num(rec(preStop.sleep).seconds);
+  if (action !== undefined) return action;
+  const command = rec(preStop.exec).command;
+  const line = Array.isArray(command) ? command.map(text).join(" ") : "";
+  const match = /(?:^|[\s;&/])sleep\s+(\d+(?:\.\d+)?)/.exec(line);
+  return match ? Number(match[1]) : 0;
+}
+
+/** Seconds the kubelet still needs after preStop to stop the process with SIGTERM. */
+const stopMargin = 5;
+
+/** Whether a Service in the input routes to the workload's pods. */
+function behindService(object: KubeObject, objects: readonly KubeObject[]): boolean {
+  const labels = podLabelsOf(object) ?? {};
+  return objects.some(
+    (s) =>
+      s.kind === "Service" &&
+      sameNamespace(s, object) &&
+      text(rec(s.spec).type) !== "ExternalName" &&
+      mapSelects(labelsOf(rec(s.spec).selector), labels),
+  );
+}
+
+/** The graceful shutdown checks. */
+export const shutdownChecks: readonly Check[] = [
+  {
+    id: "shutdown.grace-shorter-than-prestop",
+    severity: "warning",
+    title: "terminationGracePeriodSeconds is shorter than preStop",
+    why: "The kubelet kills the container before preStop ends, so in-flight requests are cut off.",
+    fix: `Set terminationGracePeriodSeconds to at least the preStop sleep plus ${stopMargin} seconds.`,
+    kinds: podKinds,
+    run: (o) => {
+      const pod = podSpecOf(o);
+      if (!pod) return [];
+      const grace = num(pod.spec.terminationGracePeriodSeconds) ?? 30;
+      return eachContainer(o, (c) => {
+        const sleep = preStopSeconds(c.container);
+        return sleep > 0 && grace < sleep + stopMargin
+          ? {
+              field: `${pod.path}.terminationGracePeriodSeconds`,
+              message: `grace period ${grace}s is under container ${c.name}'s preStop ${sleep}s + ${stopMargin}s`,
+            }
+          : undefined;
+      });
+    },
+  },
+  {
+    id: "shutdown.prestop-missing",
+    severity: "warning",
+    title: "Container behind a Service has no preStop hook",
+    why: "Pods stop before endpoints and load balancers stop routing to them: clients may see 5xx during rollout.",
+    fix: "Add lifecycle.preStop (sleep: {seconds: 5}) so the pod keeps serving while it is removed from endpoints.",
+    kinds: ["Deployment"],
+    run: (o, context) => {
+      if (!behindService(o, context.objects)) return [];
+      return eachContainer(o, (c) =>
+        Object.keys(rec(rec(c.container.lifecycle).preStop)).length > 0
+          ? undefined
+          : {
+              field: `${c.path}.lifecycle.preStop`,
+              message: `container ${c.name} has no preStop: clients may see 5xx during rollout`,
+            },
+      );
+    },
+  },
+];

@@ -1,0 +1,230 @@
+/** Check table rows: probes, shutdown, resources, availability, images. */
+
+import { pod, web } from "./fixtures.ts";
+
+const D = "Deployment";
+
+import type { Row } from "./table.ts";
+
+/** Rows for the workload checks. */
+export const workloadRows: readonly Row[] = [
+  {
+    id: "probes.readiness-missing",
+    bad: [[[D, `${web}.readinessProbe`, undefined]]],
+    field: "spec.template.spec.containers[web].readinessProbe",
+  },
+  {
+    id: "probes.liveness-missing",
+    bad: [[[D, `${web}.livenessProbe`, undefined]]],
+    field: "spec.template.spec.containers[web].livenessProbe",
+  },
+  {
+    id: "probes.liveness-equals-readiness",
+    bad: [[[D, `${web}.livenessProbe`, { periodSeconds: 5, httpGet: { port: "http", path: "/ready" } }]]],
+    good: [
+      [
+        [
+          D,
+          `${web}.livenessProbe`,
+          { httpGet: { path: "/ready", port: "http" }, periodSeconds: 5, failureThreshold: 6 },
+        ],
+      ],
+    ],
+    field: "spec.template.spec.containers[web].livenessProbe",
+  },
+  {
+    id: "probes.port-undeclared",
+    bad: [[[D, `${web}.readinessProbe.httpGet.port`, "metrics"]], [[D, `${web}.livenessProbe.httpGet.port`, 9090]]],
+    good: [
+      [[D, `${web}.readinessProbe.httpGet.port`, 8080]],
+      [[D, `${web}.readinessProbe`, { tcpSocket: { port: "8080" } }]],
+    ],
+    field: "spec.template.spec.containers[web].readinessProbe",
+  },
+  {
+    id: "probes.startup-missing",
+    bad: [[[D, `${web}.livenessProbe.initialDelaySeconds`, 120]]],
+    good: [
+      [[D, `${web}.livenessProbe.initialDelaySeconds`, 60]],
+      [
+        [D, `${web}.livenessProbe.initialDelaySeconds`, 120],
+        [D, `${web}.startupProbe`, { httpGet: { path: "/live", port: "http" }, failureThreshold: 30 }],
+      ],
+    ],
+    field: "spec.template.spec.containers[web].livenessProbe.initialDelaySeconds",
+  },
+  {
+    id: "shutdown.grace-shorter-than-prestop",
+    bad: [
+      [[D, `${pod}.terminationGracePeriodSeconds`, 8]],
+      [
+        [D, `${pod}.terminationGracePeriodSeconds`, undefined],
+        [D, `${web}.lifecycle.preStop`, { exec: { command: ["/bin/sh", "-c", "sleep 40"] } }],
+      ],
+    ],
+    good: [
+      [[D, `${pod}.terminationGracePeriodSeconds`, 10]],
+      [[D, `${web}.lifecycle.preStop`, { exec: { command: ["sleep", "20"] } }]],
+    ],
+    field: "spec.template.spec.terminationGracePeriodSeconds",
+  },
+  {
+    id: "shutdown.prestop-missing",
+    bad: [[[D, `${web}.lifecycle`, undefined]]],
+    good: [
+      [
+        [D, `${web}.lifecycle`, undefined],
+        ["-Service", "", undefined],
+      ],
+      [
+        [D, `${web}.lifecycle`, undefined],
+        ["Service", "spec.selector", undefined],
+      ],
+    ],
+    field: "spec.template.spec.containers[web].lifecycle.preStop",
+  },
+  {
+    id: "resources.cpu-request-missing",
+    bad: [[[D, `${web}.resources.requests.cpu`, undefined]]],
+    field: "spec.template.spec.containers[web].resources.requests.cpu",
+  },
+  {
+    id: "resources.memory-request-missing",
+    bad: [[[D, `${web}.resources`, undefined]]],
+    field: "spec.template.spec.containers[web].resources.requests.memory",
+  },
+  {
+    id: "resources.memory-limit-missing",
+    bad: [[[D, `${web}.resources.limits`, undefined]]],
+    field: "spec.template.spec.containers[web].resources.limits.memory",
+  },
+  {
+    id: "resources.ephemeral-storage-request-missing",
+    bad: [[[D, `${web}.resources.requests.ephemeral-storage`, undefined]]],
+    field: "spec.template.spec.containers[web].resources.requests.ephemeral-storage",
+  },
+  {
+    id: "resources.memory-limit-below-request",
+    bad: [[[D, `${web}.resources.limits.memory`, "128Mi"]], [[D, `${web}.resources.limits.memory`, "256M"]]],
+    good: [[[D, `${web}.resources.limits.memory`, "1Gi"]], [[D, `${web}.resources.limits.memory`, 268435456]]],
+    field: "spec.template.spec.containers[web].resources.limits.memory",
+  },
+  {
+    id: "availability.single-replica",
+    bad: [[["-HorizontalPodAutoscaler", "", undefined]], [["HorizontalPodAutoscaler", "spec.minReplicas", 1]]],
+    good: [
+      [
+        ["-HorizontalPodAutoscaler", "", undefined],
+        [D, "spec.replicas", 2],
+      ],
+    ],
+    field: "spec.replicas",
+  },
+  {
+    id: "availability.pdb-missing",
+    bad: [[["-PodDisruptionBudget", "", undefined]], [["PodDisruptionBudget", "spec.selector.matchLabels.app", "api"]]],
+    good: [
+      [
+        ["-PodDisruptionBudget", "", undefined],
+        ["-HorizontalPodAutoscaler", "", undefined],
+      ],
+    ],
+    field: "spec.template.metadata.labels",
+  },
+  {
+    id: "availability.pdb-blocks-drain",
+    bad: [
+      [["PodDisruptionBudget", "spec.maxUnavailable", 0]],
+      [["PodDisruptionBudget", "spec.maxUnavailable", "0%"]],
+      [
+        ["PodDisruptionBudget", "spec.maxUnavailable", undefined],
+        ["PodDisruptionBudget", "spec.minAvailable", "100%"],
+      ],
+      [
+        ["PodDisruptionBudget", "spec.maxUnavailable", undefined],
+        ["PodDisruptionBudget", "spec.minAvailable", 3],
+      ],
+    ],
+    good: [
+      [
+        ["PodDisruptionBudget", "spec.maxUnavailable", undefined],
+        ["PodDisruptionBudget", "spec.minAvailable", 2],
+      ],
+    ],
+    field: "spec.maxUnavailable",
+  },
+  {
+    id: "availability.hpa-min-replicas",
+    bad: [[["HorizontalPodAutoscaler", "spec.minReplicas", undefined]]],
+    field: "spec.minReplicas",
+  },
+  {
+    id: "availability.hpa-target-missing",
+    bad: [
+      [["HorizontalPodAutoscaler", "spec.scaleTargetRef.name", "api"]],
+      [["HorizontalPodAutoscaler", "spec.scaleTargetRef.kind", "StatefulSet"]],
+    ],
+    field: "spec.scaleTargetRef",
+  },
+  {
+    id: "availability.replicas-with-hpa",
+    bad: [[[D, "spec.replicas", 3]]],
+    good: [
+      [
+        [D, "spec.replicas", 3],
+        ["-HorizontalPodAutoscaler", "", undefined],
+      ],
+    ],
+    field: "spec.replicas",
+  },
+  {
+    id: "availability.spread-missing",
+    bad: [[[D, `${pod}.topologySpreadConstraints`, undefined]]],
+    good: [
+      [
+        [D, `${pod}.topologySpreadConstraints`, undefined],
+        [D, `${pod}.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution`, []],
+      ],
+    ],
+    field: "spec.template.spec.topologySpreadConstraints",
+  },
+  {
+    id: "availability.rollout-max-unavailable",
+    bad: [
+      [[D, "spec.strategy.rollingUpdate.maxUnavailable", 3]],
+      [[D, "spec.strategy.rollingUpdate.maxUnavailable", "100%"]],
+    ],
+    good: [[[D, "spec.strategy.rollingUpdate.maxUnavailable", "25%"]], [[D, "spec.strategy", { type: "Recreate" }]]],
+    field: "spec.strategy.rollingUpdate.maxUnavailable",
+  },
+  {
+    id: "images.tag-mutable",
+    bad: [
+      [[D, `${web}.image`, "ghcr.io/acme/web"]],
+      [[D, `${web}.image`, "ghcr.io/acme/web:latest"]],
+      [[D, `${web}.image`, "localhost:5000/web"]],
+    ],
+    good: [
+      [[D, `${web}.image`, "localhost:5000/web:1.0"]],
+      [[D, `${web}.image`, `ghcr.io/acme/web@sha256:${"b".repeat(64)}`]],
+    ],
+    field: "spec.template.spec.containers[web].image",
+  },
+  {
+    id: "images.digest-missing",
+    bad: [[[D, `${web}.image`, "ghcr.io/acme/web:1.4.2"]]],
+    field: "spec.template.spec.containers[web].image",
+  },
+  {
+    id: "images.registry-untrusted",
+    trustedRegistries: ["ghcr.io/acme", "registry.acme.dev"],
+    bad: [[[D, `${web}.image`, "nginx:1.27"]], [[D, `${web}.image`, "ghcr.io/acmeevil/web:1"]]],
+    good: [[[D, `${web}.image`, "registry.acme.dev/web:1"]]],
+    field: "spec.template.spec.containers[web].image",
+  },
+  {
+    id: "images.pull-never",
+    bad: [[[D, `${web}.imagePullPolicy`, "Never"]]],
+    field: "spec.template.spec.containers[web].imagePullPolicy",
+  },
+];

@@ -1,0 +1,16 @@
+/** The table format of checks.test.ts. */
+
+import type { Edit } from "./fixtures.ts";
+
+/** One check's fixtures. */
+export interface Row {
+  /** Check id. */
+  readonly id: string;
+  /** Fixtures that must each give at least one finding of the check. */
+  readonly bad: readonly (readonly Edit[])[];
+  /** Fixtures that must give none; the unedited compliant set is always added. */
+  readonly good?: readonly (readonly Edit[])[];
+  /** The field the first bad fixture's finding must name. */
+  readonly field: string;
+  readonly trustedRegistries?: readonly string[];
+}

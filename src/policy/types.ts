@@ -1,0 +1,51 @@
+/** The policy engine's values: checks, the violations they return, and the findings evaluate() reports. */
+
+import type { KubeObject } from "../kube/types.ts";
+
+/** critical: will break or be exploited; warning: likely to hurt in production; info: worth a look. */
+export type Severity = "critical" | "warning" | "info";
+
+/** One problem a check found in one object. */
+export interface Violation {
+  /** Path to the problem, containers named in brackets: "spec.template.spec.containers[web].readinessProbe". */
+  readonly field: string;
+  /** One line. */
+  readonly message: string;
+}
+
+/** What a check may read besides its object. */
+export interface CheckContext {
+  /** The whole input, for cross-object checks (Service → pods, PDB, HPA). */
+  readonly objects: readonly KubeObject[];
+  /** Registries (host, or host/path prefix) images may come from; unset means any. */
+  readonly trustedRegistries?: readonly string[] | undefined;
+}
+
+/** A production-readiness check: a pure function over one object and its context. */
+export interface Check {
+  /** "topic.name", e.g. "probes.readiness-missing". */
+  readonly id: string;
+  readonly severity: Severity;
+  readonly title: string;
+  /** One line: what goes wrong in production. */
+  readonly why: string;
+  /** One line: what to change. */
+  readonly fix: string;
+  /** Kinds it applies to; "*" for all. */
+  readonly kinds: readonly string[];
+  /** Pure: reads the object and context, returns violations (none when the object passes). */
+  run(object: KubeObject, context: CheckContext): readonly Violation[];
+}
+
+/** A violation placed: which check, which object, where in the sources. */
+export interface Finding {
+  readonly check: string;
+  readonly severity: Severity;
+  /** "Kind/namespace/name", or "Kind/name" when the object has no namespace. */
+  readonly object: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly field: string;
+  readonly message: string;
+  readonly fix: string;
+}

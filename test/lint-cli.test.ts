@@ -1,0 +1,118 @@
+/** `kaika lint` as CI runs it: exit codes, machine formats, policy files and opt-outs. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+const kaika = fileURLToPath(new URL("../bin/kaika", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "kaika-lint-"));
+
+async function lint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(kaika, ["lint", ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const pod = (annotations = ""): string =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n${annotations}spec:\n  containers: [{name: c, image: "nginx:latest"}]\n`;
+
+describe("kaika lint", () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("passes the example fleet (no enforced findings) and fails a latest-tagged pod with exit 1", async () => {
+    const fleet = await lint(fileURLToPath(new URL("../examples/fleet/apps/shop", import.meta.url)));
+    assert.equal(fleet.code, 0, fleet.stdout);
+    writeFileSync(join(dir, "pod.yaml"), pod());
+    const bad = await lint(join(dir, "pod.yaml"));
+    assert.equal(bad.code, 1);
+    assert.match(bad.stdout, /pod\.yaml:1 .*images\.tag-mutable/);
+  });
+
+  it("prints JSON, SARIF and JUnit that programs can read", async () => {
+    const json = JSON.parse((await lint(join(dir, "pod.yaml"), "-o", "json")).stdout) as {
+      findings: { check: string; enforced: boolean; file: string }[];
+    };
+    assert.ok(json.findings.some((f) => f.check === "images.tag-mutable" && f.enforced && f.file.endsWith("pod.yaml")));
+    const sarif = JSON.parse((await lint(join(dir, "pod.yaml"), "-o", "sarif")).stdout) as {
+      version: string;
+      runs: {
+        results: {
+          ruleId: string;
+          level: string;
+          locations: { physicalLocation: { region: { startLine: number } } }[];
+        }[];
+      }[];
+    };
+    assert.equal(sarif.version, "2.1.0");
+    const result = sarif.runs[0]?.results.find((r) => r.ruleId === "images.tag-mutable");
+    assert.equal(result?.level, "error");
+    assert.equal(result?.locations[0]?.physicalLocation.region.startLine, 1);
+    const junit = (await lint(join(dir, "pod.yaml"), "-o", "junit")).stdout;
+    assert.match(junit, /<testsuite name="kaika lint" tests="1" failures="1">/);
+    assert.match(junit, /<failure type="images\.tag-mutable"/);
+  });
+
+  it("honours an opt-out annotation only with a reason, and not in strict mode", async () => {
+    const skip = '  annotations:\n    kaika.dev/skip-checks: "images.tag-mutable"\n';
+    writeFileSync(join(dir, "no-reason.yaml"), pod(skip));
+    assert.equal((await lint(join(dir, "no-reason.yaml"))).code, 1, "an opt-out without a reason does not count");
+    writeFileSync(
+      join(dir, "reason.yaml"),
+      pod(`${skip}    kaika.dev/skip-reason: "vendor image, pinned by digest upstream"\n`),
+    );
+    assert.equal((await lint(join(dir, "reason.yaml"))).code, 0);
+    assert.equal((await lint(join(dir, "reason.yaml"), "--strict")).code, 1);
+  });
+
+  it("takes a ReadinessPolicy file: off, enforce, and refuses an unknown check or an exemption without reason", async () => {
+    const policy = (spec: string): string => {
+      const file = join(dir, `policy-${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(file, `apiVersion: kaika.dev/v1alpha1\nkind: ReadinessPolicy\nmetadata: {name: p}\nspec:\n${spec}`);
+      return file;
+    };
+    assert.equal(
+      (await lint(join(dir, "pod.yaml"), "--policy", policy('  checks:\n    images.tag-mutable: "off"\n'))).code,
+      0,
+    );
+    const enforced = await lint(
+      join(dir, "reason.yaml"),
+      "--policy",
+      policy("  checks:\n    security.run-as-root: enforce\n"),
+    );
+    assert.equal(enforced.code, 1);
+    const unknown = await lint(join(dir, "pod.yaml"), "--policy", policy("  checks:\n    no.such-check: warn\n"));
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /spec\.checks\.no\.such-check: no such check/);
+    const noReason = await lint(
+      join(dir, "pod.yaml"),
+      "--policy",
+      policy("  exemptions:\n    - {check: images.tag-mutable, object: Pod/p}\n"),
+    );
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /exemptions\[0\]\.reason is required/);
+  });
+
+  it("exits 2 with file:line on unparsable input, and reads stdin", async () => {
+    writeFileSync(join(dir, "broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n");
+    const broken = await lint(join(dir, "broken.yaml"));
+    assert.equal(broken.code, 2);
+    assert.match(broken.stderr, /broken\.yaml:\d+:\d+:/);
+    const stdin = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = execFile(kaika, ["lint", "-", "-o", "json"], (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout }),
+      );
+      child.stdin?.end(pod());
+    });
+    assert.equal(stdin.code, 1);
+    assert.ok((JSON.parse(stdin.out) as { findings: unknown[] }).findings.length > 0);
+  });
+});
