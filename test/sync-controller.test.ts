@@ -443,6 +443,43 @@ describe("sync controller", () => {
     );
   });
 
+  it("holds back a commit with critical readiness findings, and applies it with policy mode warn", async () => {
+    await repo.commit({
+      "gated/app.yaml":
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gated-config\n  namespace: shop\ndata: {a: b}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: gated\n  namespace: shop\nspec:\n  containers: [{name: c, image: "nginx:latest"}]\n',
+    });
+    await api.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "Sync",
+      metadata: { name: "gated", namespace: "kaika-system" },
+      spec: { sourceRef: { name: "fleet" }, path: "gated" },
+    });
+    const held = await eventually(
+      "held back",
+      () => api.get(Sync, "gated", "kaika-system"),
+      (s) => ready(s)?.reason === "PolicyViolation",
+      30_000,
+    );
+    assert.match(ready(held)?.message ?? "", /gated\/app\.yaml:\d+ Pod\/shop\/gated images\.tag-mutable/);
+    const violations = (held.status as { violations?: { check: string; line?: number }[] }).violations ?? [];
+    assert.ok(
+      violations.some((v) => v.check === "images.tag-mutable" && v.line === 8),
+      JSON.stringify(violations),
+    );
+    await assert.rejects(
+      api.get(ConfigMap, "gated-config", "shop"),
+      NotFoundError,
+      "nothing from a held-back commit is applied",
+    );
+    await api.patch(Sync, "gated", "kaika-system", { spec: { policy: { mode: "warn" } } });
+    await eventually(
+      "applied in warn mode",
+      () => api.get(ConfigMap, "gated-config", "shop"),
+      () => true,
+      30_000,
+    );
+  });
+
   it("refuses a commit with bad YAML, naming file and line, and changes nothing", async () => {
     const before = await api.get(Deployment, "web", "shop");
     await repo.commit({

@@ -28,6 +28,18 @@ export const SyncSpec = Type.Object({
   wait: Type.Boolean({ description: "Ready only once every applied object is healthy.", default: true }),
   suspend: Type.Optional(Type.Boolean({ description: "Stop syncing.", default: false })),
   serviceAccountName: Type.Optional(Type.String({ description: "Apply as this ServiceAccount (impersonation)." })),
+  policy: Type.Optional(
+    Type.Object(
+      {
+        mode: Type.Union([Type.Literal("enforce"), Type.Literal("warn"), Type.Literal("off")], {
+          description:
+            "enforce: a commit with critical readiness findings is held back whole; warn: applied, findings reported.",
+          default: "enforce",
+        }),
+      },
+      { description: "The readiness gate (checks in docs/checks.md)." },
+    ),
+  ),
   dependsOn: Type.Optional(Type.Array(ObjectReference, { description: "Syncs that must be Ready first." })),
 });
 
@@ -48,6 +60,20 @@ export const SyncStatus = Type.Object({
       pruned: Type.Integer(),
       failed: Type.Integer(),
     }),
+  ),
+  violations: Type.Optional(
+    Type.Array(
+      Type.Object({
+        check: Type.String(),
+        severity: Type.String(),
+        object: Type.String(),
+        message: Type.String(),
+        file: Type.Optional(Type.String()),
+        line: Type.Optional(Type.Integer()),
+        field: Type.Optional(Type.String()),
+      }),
+      { maxItems: 50, description: "Critical readiness findings of the last rendered revision." },
+    ),
   ),
   drift: Type.Optional(
     Type.Array(Type.String(), {

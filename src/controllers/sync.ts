@@ -10,6 +10,7 @@ import { pruneObjects } from "../apply/prune.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
+import { evaluate } from "../policy/index.ts";
 import type { RenderedObject } from "../render/types.ts";
 import type {
   Controller,
@@ -42,6 +43,7 @@ const Reason = {
   DependencyNotReady: "DependencyNotReady",
   ArtifactMissing: "ArtifactMissing",
   RenderFailed: "RenderFailed",
+  PolicyViolation: "PolicyViolation",
   ApplyFailed: "ApplyFailed",
   HealthCheckFailed: "HealthCheckFailed",
   Succeeded: "ReconciliationSucceeded",
@@ -132,6 +134,37 @@ export class SyncReconciler implements Reconciler {
       log.warn({ err: error, revision }, "render failed; the previous state stays");
       return { requeueAfter: interval };
     }
+    // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
+    const mode = spec.policy?.mode ?? "enforce";
+    const violations =
+      mode === "off"
+        ? []
+        : evaluate(objects)
+            .filter((f) => f.severity === "critical")
+            .slice(0, 50)
+            .map((f) => ({
+              check: f.check,
+              severity: f.severity,
+              object: f.object,
+              message: f.message,
+              field: f.field,
+              ...(f.file ? { file: f.file } : {}),
+              ...(f.line ? { line: f.line } : {}),
+            }));
+    if (violations.length > 0) {
+      const first = violations[0];
+      const text = `${violations.length} critical readiness finding(s) in ${revision}; first: ${first?.file ?? ""}:${first?.line ?? ""} ${first?.object} ${first?.check}: ${first?.message}`;
+      await this.#events.event(sync, "Warning", Reason.PolicyViolation, text);
+      if (mode === "enforce") {
+        await setStatus("stalled", Reason.PolicyViolation, `${text} (nothing from this commit was applied)`, {
+          lastAttemptedRevision: revision,
+          violations,
+        });
+        log.warn({ revision, violations: violations.length }, "readiness gate: commit held back");
+        return { requeueAfter: interval };
+      }
+    }
+
     for (const { object } of objects) {
       object.metadata.labels = {
         ...object.metadata.labels,
@@ -197,6 +230,7 @@ export class SyncReconciler implements Reconciler {
       summary,
       failures: [],
       drift: [],
+      violations,
     });
     return { requeueAfter: interval };
   }
