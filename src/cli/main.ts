@@ -96,6 +96,17 @@ function program(): Command {
     .option("--data-dir <dir>", "where repositories and artifacts are kept (default ~/.cache/kaika/controller)")
     .option("--log-level <level>", "debug, info, warn, error", "info")
     .option("--webhook-bind-address <addr>", 'receive Git push webhooks here; "0" disables', "127.0.0.1:9292")
+    .option(
+      "--admission-bind-address <addr>",
+      'serve the readiness admission webhook here (the apiserver must reach it); "0" disables',
+      "0",
+    )
+    .addOption(
+      new Option("--admission-failure-policy <policy>", "when kaika cannot answer")
+        .choices(["Ignore", "Fail"])
+        .default("Ignore"),
+    )
+    .option("--admission-timeout <seconds>", "how long the apiserver waits for a review", "5")
     .action(async (opts: RunFlags, cmd: Command) => (await import("./run.ts")).run(cmd.optsWithGlobals(), opts));
 
   root

@@ -6,6 +6,7 @@ import { addControllers } from "../controllers/index.ts";
 import { KubeApi } from "../kube/api.ts";
 import { cacheDir } from "../localfleet/binaries.ts";
 import { createLogger, LeadershipLostError, Manager } from "../runtime/index.ts";
+import { serveAdmission } from "../server/admission-server.ts";
 import { type WebhookOptions, webhookListener } from "../server/webhook.ts";
 import type { GlobalOptions } from "./main.ts";
 
@@ -20,6 +21,9 @@ export interface RunFlags {
   readonly dataDir?: string;
   readonly logLevel: string;
   readonly webhookBindAddress: string;
+  readonly admissionBindAddress: string;
+  readonly admissionFailurePolicy: "Fail" | "Ignore";
+  readonly admissionTimeout: string;
 }
 
 /** Runs until SIGTERM/SIGINT; exit 1 if leadership is lost or the manager fails. */
@@ -53,6 +57,15 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     },
   });
   if (hooks) log.info({ address: flags.webhookBindAddress }, "serving webhooks at /hooks/<namespace>/<gitsource>");
+  const admission =
+    flags.admissionBindAddress === "0"
+      ? undefined
+      : await serveAdmission(api, {
+          address: flags.admissionBindAddress,
+          failurePolicy: flags.admissionFailurePolicy,
+          timeoutSeconds: Number(flags.admissionTimeout),
+        });
+  if (admission) log.info({ address: flags.admissionBindAddress }, "serving the readiness admission webhook");
   try {
     await manager.start(stop.signal);
   } catch (error) {
@@ -61,6 +74,8 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
   } finally {
     hooks?.closeAllConnections();
     hooks?.close();
+    admission?.closeAllConnections();
+    admission?.close();
     await api.close();
   }
 }
