@@ -7,7 +7,11 @@ const pod = (image: string): KubeObject => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: { name: "p" },
-  spec: { containers: [{ name: "c", image, resources: { requests: { cpu: "1m", memory: "1Mi" }, limits: { memory: "1Mi" } } }] },
+  spec: {
+    containers: [
+      { name: "c", image, resources: { requests: { cpu: "1m", memory: "1Mi" }, limits: { memory: "1Mi" } } },
+    ],
+  },
 });
 
 describe("admission review", () => {
@@ -16,7 +20,10 @@ describe("admission review", () => {
     assert.equal(answer.response.uid, "u1");
     assert.equal(answer.response.allowed, false);
     assert.equal(answer.response.status?.code, 403);
-    assert.match(answer.response.status?.message ?? "", /images\.tag-mutable at spec\.containers\[c\]\.image: .*\(fix: /);
+    assert.match(
+      answer.response.status?.message ?? "",
+      /images\.tag-mutable at spec\.containers\[c\]\.image: .*\(fix: /,
+    );
   });
 
   it("allows with at most 10 short warnings, and allows requests without an object (deletes)", () => {
