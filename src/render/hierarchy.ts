@@ -4,8 +4,7 @@ import { clusterSelection } from "./cluster-selectors.ts";
 import { RenderError } from "./errors.ts";
 import { checkClusterObject, type Entry, readSystem } from "./hierarchy-checks.ts";
 import { type Folder, namespaceTree } from "./namespace-tree.ts";
-import { parseManifests } from "./parse.ts";
-import { readManifest } from "./plain.ts";
+import { parseFiles } from "./plain.ts";
 import { identityKey, objectRef } from "./refs.ts";
 import type { IgnoredFile, RenderedObject, RenderResult } from "./types.ts";
 import { resolveInside, walk } from "./walk.ts";
@@ -25,8 +24,6 @@ export interface HierarchyOptions {
   readonly clusterLabels?: Readonly<Record<string, string>> | undefined;
 }
 
-/** Files read and parsed at once. */
-const concurrency = 16;
 const topFolders = new Set(["system", "cluster", "clusterregistry", "namespaces"]);
 // Read for what they say about the repository and the clusters; never applied.
 const metadataFolders = [
@@ -111,27 +108,14 @@ async function readEntries(
   base: string,
   ignored: IgnoredFile[],
 ): Promise<Entry[]> {
-  const parsed: Entry[][] = new Array(files.length);
-  const errors = new Map<number, unknown>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length && errors.size === 0) {
-      const index = next++;
-      const file = files[index] as string;
-      try {
-        const result = parseManifests(file, await readManifest(root, file));
-        ignored.push(...result.ignored);
-        const path = base ? file.slice(base.length + 1) : file;
-        const dir = path.slice(0, path.lastIndexOf("/"));
-        parsed[index] = result.objects.map((item) => ({ item, path, dir }));
-      } catch (error) {
-        errors.set(index, error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  if (errors.size > 0) throw errors.get(Math.min(...errors.keys()));
-  return parsed.flat();
+  const parsed = await parseFiles(root, files);
+  return parsed.flatMap((result, index) => {
+    const file = files[index] as string;
+    ignored.push(...result.ignored);
+    const path = base ? file.slice(base.length + 1) : file;
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    return result.objects.map((item) => ({ item, path, dir }));
+  });
 }
 
 /** The objects of every selected namespace directory: its Namespace, inherited copies, then its own. */

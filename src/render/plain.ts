@@ -33,7 +33,7 @@ export async function renderPlain(root: string, path = ".", options: RenderOptio
 }
 
 /** Reads and parses `files` with bounded concurrency; on failure, throws the error of the earliest file. */
-async function parseFiles(root: string, files: readonly string[]): Promise<ParsedFile[]> {
+export async function parseFiles(root: string, files: readonly string[]): Promise<ParsedFile[]> {
   const results: ParsedFile[] = new Array(files.length);
   const errors = new Map<number, unknown>();
   let next = 0;
