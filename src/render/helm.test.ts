@@ -6,22 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ensureBinaries } from "../localfleet/binaries.ts";
-import { RenderError } from "./errors.ts";
 import { renderHelm } from "./helm.ts";
+import { refused } from "./testdata/refused.ts";
 
 const fixture = join(import.meta.dirname, "testdata", "helm");
-
-/** Asserts `promise` rejects with a RenderError with these fields, and returns it. */
-async function refused(promise: Promise<unknown>, expected: Partial<RenderError>): Promise<RenderError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return error instanceof RenderError;
-  });
-  const error = caught as RenderError;
-  for (const [key, value] of Object.entries(expected)) assert.equal(error[key as keyof RenderError], value, key);
-  return error;
-}
 
 describe("renderHelm", () => {
   let helm = "";

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { RenderError } from "./errors.ts";
 import { isRemoteReference, renderKustomize } from "./kustomize.ts";
+import { refused } from "./testdata/refused.ts";
 
 const fixture = join(import.meta.dirname, "testdata", "kustomize");
 const kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n";
@@ -19,18 +19,6 @@ function tree(files: Record<string, string>): string {
     writeFileSync(join(root, path), text);
   }
   return root;
-}
-
-/** Asserts `promise` rejects with a RenderError with these fields, and returns it. */
-async function refused(promise: Promise<unknown>, expected: Partial<RenderError>): Promise<RenderError> {
-  let caught: unknown;
-  await assert.rejects(promise, (error) => {
-    caught = error;
-    return error instanceof RenderError;
-  });
-  const error = caught as RenderError;
-  for (const [key, value] of Object.entries(expected)) assert.equal(error[key as keyof RenderError], value, key);
-  return error;
 }
 
 describe("renderKustomize", () => {
