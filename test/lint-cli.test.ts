@@ -1,12 +1,14 @@
 /** `kaika lint` as CI runs it: exit codes, machine formats, policy files and opt-outs. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 
 const exec = promisify(execFile);
 const kaika = fileURLToPath(new URL("../bin/kaika", import.meta.url));
@@ -20,6 +22,21 @@ async function lint(...args: string[]): Promise<{ code: number; stdout: string; 
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/**
+ * The SARIF 2.1.0 schema, vendored (test/testdata/sarif-schema-2.1.0.md says from where); its copy declares
+ * JSON Schema 2020-12, hence Ajv2020. Formats (uri, date-time, …) are checked too.
+ */
+const sarifSchema = JSON.parse(readFileSync(new URL("testdata/sarif-schema-2.1.0.json", import.meta.url), "utf8"));
+const ajv = new Ajv2020({ allErrors: true });
+// ajv-formats is CommonJS: its function is the module, and also its `default`, which is what the types see.
+addFormats.default(ajv);
+const validSarif = ajv.compile(sarifSchema);
+
+/** Asserts that `log` is valid SARIF 2.1.0, listing the schema's complaints when not. */
+function assertSarif(log: unknown): void {
+  assert.ok(validSarif(log), ajv.errorsText(validSarif.errors, { separator: "\n" }));
 }
 
 const pod = (annotations = ""): string =>
@@ -53,6 +70,14 @@ describe("kaika lint", () => {
       }[];
     };
     assert.equal(sarif.version, "2.1.0");
+    assertSarif(sarif);
+    // The validator can fail: a level SARIF does not define, and a result without a message.
+    const broken = structuredClone(sarif) as unknown as { runs: { results: Record<string, unknown>[] }[] };
+    broken.runs[0]!.results[0]!.level = "critical";
+    assert.equal(validSarif(broken), false);
+    delete broken.runs[0]!.results[0]!.level;
+    delete broken.runs[0]!.results[0]!.message;
+    assert.equal(validSarif(broken), false);
     const result = sarif.runs[0]?.results.find((r) => r.ruleId === "images.tag-mutable");
     assert.equal(result?.level, "error");
     assert.equal(result?.locations[0]?.physicalLocation.region.startLine, 1);

@@ -1,45 +1,54 @@
 /** Availability checks: replicas, PodDisruptionBudgets, autoscalers, spreading and rollout budget. */
 
 import type { KubeObject } from "../kube/types.ts";
-import { num, podLabelsOf, podSpecOf, rec, recs, replicasOf, sameNamespace, selects, text } from "./objects.ts";
-import type { Check } from "./types.ts";
+import { lookup } from "./lookup.ts";
+import {
+  labelsOf,
+  num,
+  podLabelsOf,
+  podSpecOf,
+  rec,
+  recs,
+  replicasOf,
+  replicatedKinds,
+  selects,
+  templatePathOf,
+  text,
+} from "./objects.ts";
+import type { Check, CheckContext } from "./types.ts";
 
-const replicated = ["Deployment", "StatefulSet"];
+const namespaceOf = (o: KubeObject): string => o.metadata.namespace ?? "";
 
-/** The HorizontalPodAutoscalers in the input whose scaleTargetRef names the object. */
-export function autoscalersOf(object: KubeObject, objects: readonly KubeObject[]): KubeObject[] {
-  return objects.filter((h) => {
-    const ref = rec(rec(h.spec).scaleTargetRef);
-    return (
-      h.kind === "HorizontalPodAutoscaler" &&
-      sameNamespace(h, object) &&
-      text(ref.kind) === object.kind &&
-      text(ref.name) === object.metadata.name
-    );
-  });
+/** The HorizontalPodAutoscalers in the input whose scaleTargetRef names the object (same namespace). */
+export function autoscalersOf(object: KubeObject, context: CheckContext): KubeObject[] {
+  return [...lookup(context).autoscalers(object.kind, namespaceOf(object), object.metadata.name ?? "")];
 }
 
 const minReplicasOf = (hpa: KubeObject): number => num(rec(hpa.spec).minReplicas) ?? 1;
 
 /** The least number of replicas the workload runs: its autoscaler's minReplicas when one targets it, else spec.replicas. */
-export function effectiveReplicas(object: KubeObject, objects: readonly KubeObject[]): number {
-  const hpas = autoscalersOf(object, objects);
+export function effectiveReplicas(object: KubeObject, context: CheckContext): number {
+  const hpas = autoscalersOf(object, context);
   return hpas.length > 0 ? Math.max(...hpas.map(minReplicasOf)) : replicasOf(object);
 }
 
-/** The PodDisruptionBudgets in the input that select the workload's pods (a missing selector selects none). */
-export function budgetsOf(object: KubeObject, objects: readonly KubeObject[]): KubeObject[] {
-  const labels = podLabelsOf(object) ?? {};
-  return objects.filter((p) => {
-    const selector = rec(p.spec).selector;
-    return (
-      p.kind === "PodDisruptionBudget" &&
-      sameNamespace(p, object) &&
-      selector !== undefined &&
-      selects(selector, labels)
-    );
-  });
+/** Whether a PodDisruptionBudget selects these pod labels (a missing selector selects none). */
+const budgetSelects = (pdb: KubeObject, labels: Readonly<Record<string, string>>): boolean => {
+  const selector = rec(pdb.spec).selector;
+  return selector !== undefined && selects(selector, labels);
+};
+
+/** The PodDisruptionBudgets in the input that select the workload's pods (same namespace). */
+export function budgetsOf(object: KubeObject, context: CheckContext): KubeObject[] {
+  const labels = podLabelsOf(object, context) ?? {};
+  return lookup(context)
+    .budgetsFor(namespaceOf(object), labels)
+    .filter((p) => budgetSelects(p, labels));
 }
+
+/** The field holding the pod template's labels: spec.template.metadata.labels for most. */
+const templateLabelsField = (o: KubeObject, context: CheckContext): string =>
+  `${templatePathOf(o, context) ?? "spec.template"}.metadata.labels`;
 
 /** "25%" → 25; a number → undefined. */
 const percent = (value: unknown): number | undefined => {
@@ -55,9 +64,9 @@ export const availabilityChecks: readonly Check[] = [
     title: "Workload runs a single replica",
     why: "Every node drain, rollout or crash takes the workload down.",
     fix: "Set spec.replicas to 2 or more, or target it with an HPA whose minReplicas is 2 or more.",
-    kinds: replicated,
-    run: (o, { objects }) => {
-      const replicas = effectiveReplicas(o, objects);
+    kinds: replicatedKinds,
+    run: (o, context) => {
+      const replicas = effectiveReplicas(o, context);
       return replicas < 2 ? [{ field: "spec.replicas", message: `${o.kind} runs ${replicas} replica` }] : [];
     },
   },
@@ -67,12 +76,12 @@ export const availabilityChecks: readonly Check[] = [
     title: "No PodDisruptionBudget selects the workload",
     why: "A node drain may evict all replicas at once.",
     fix: "Add a PodDisruptionBudget with maxUnavailable: 1 selecting the pod template's labels.",
-    kinds: replicated,
-    run: (o, { objects }) =>
-      effectiveReplicas(o, objects) >= 2 && budgetsOf(o, objects).length === 0
+    kinds: replicatedKinds,
+    run: (o, context) =>
+      effectiveReplicas(o, context) >= 2 && budgetsOf(o, context).length === 0
         ? [
             {
-              field: "spec.template.metadata.labels",
+              field: templateLabelsField(o, context),
               message: "no PodDisruptionBudget in the input selects these pods",
             },
           ]
@@ -85,7 +94,7 @@ export const availabilityChecks: readonly Check[] = [
     why: "Eviction never succeeds, so node upgrades and autoscaler scale-downs hang until someone deletes the budget.",
     fix: "Allow at least one disruption: maxUnavailable: 1, or minAvailable below the replica count.",
     kinds: ["PodDisruptionBudget"],
-    run: (pdb, { objects }) => {
+    run: (pdb, context) => {
       const spec = rec(pdb.spec);
       if (spec.maxUnavailable !== undefined) {
         return spec.maxUnavailable === 0 || percent(spec.maxUnavailable) === 0
@@ -97,13 +106,20 @@ export const availabilityChecks: readonly Check[] = [
       }
       const min = num(spec.minAvailable);
       if (min === undefined) return [];
-      const blocked = objects.filter(
-        (w) => replicated.includes(w.kind) && budgetsOf(w, [pdb]).length > 0 && min >= effectiveReplicas(w, objects),
-      );
-      return blocked.map((w) => ({
-        field: "spec.minAvailable",
-        message: `minAvailable ${min} ≥ ${effectiveReplicas(w, objects)} replicas of ${w.kind} ${w.metadata.name ?? ""}`,
-      }));
+      return lookup(context)
+        .workloadsFor(namespaceOf(pdb), labelsOf(rec(spec.selector).matchLabels))
+        .filter((w) => w.kinds.some((k) => replicatedKinds.includes(k)) && budgetSelects(pdb, w.labels))
+        .flatMap(({ object: w }) => {
+          const replicas = effectiveReplicas(w, context);
+          return min >= replicas
+            ? [
+                {
+                  field: "spec.minAvailable",
+                  message: `minAvailable ${min} ≥ ${replicas} replicas of ${w.kind} ${w.metadata.name ?? ""}`,
+                },
+              ]
+            : [];
+        });
     },
   },
   {
@@ -123,9 +139,9 @@ export const availabilityChecks: readonly Check[] = [
     why: "The autoscaler scales nothing: the name or kind is probably a typo.",
     fix: "Point spec.scaleTargetRef at a workload defined beside the HPA.",
     kinds: ["HorizontalPodAutoscaler"],
-    run: (hpa, { objects }) => {
+    run: (hpa, context) => {
       const ref = rec(rec(hpa.spec).scaleTargetRef);
-      const found = objects.some((w) => autoscalersOf(w, [hpa]).length > 0);
+      const found = lookup(context).has(text(ref.kind), namespaceOf(hpa), text(ref.name));
       return found
         ? []
         : [{ field: "spec.scaleTargetRef", message: `${text(ref.kind)} ${text(ref.name)} is not in the input` }];
@@ -137,9 +153,9 @@ export const availabilityChecks: readonly Check[] = [
     title: "spec.replicas is set on an autoscaled workload",
     why: "Each apply resets the replica count the HPA chose, scaling the workload down under load.",
     fix: "Remove spec.replicas and let the HPA own it.",
-    kinds: replicated,
-    run: (o, { objects }) =>
-      rec(o.spec).replicas !== undefined && autoscalersOf(o, objects).length > 0
+    kinds: replicatedKinds,
+    run: (o, context) =>
+      rec(o.spec).replicas !== undefined && autoscalersOf(o, context).length > 0
         ? [{ field: "spec.replicas", message: "spec.replicas is set while an HPA targets this workload" }]
         : [],
   },
@@ -149,10 +165,10 @@ export const availabilityChecks: readonly Check[] = [
     title: "Replicas are not spread across nodes or zones",
     why: "The scheduler may put every replica on one node, which a single failure takes down.",
     fix: "Add topologySpreadConstraints (or a preferred podAntiAffinity) on the hostname or zone.",
-    kinds: replicated,
-    run: (o, { objects }) => {
-      const pod = podSpecOf(o);
-      if (!pod || effectiveReplicas(o, objects) < 2) return [];
+    kinds: replicatedKinds,
+    run: (o, context) => {
+      const pod = podSpecOf(o, context);
+      if (!pod || effectiveReplicas(o, context) < 2) return [];
       const spread = recs(pod.spec.topologySpreadConstraints).length > 0;
       const anti = rec(pod.spec.affinity).podAntiAffinity !== undefined;
       return spread || anti
@@ -172,11 +188,11 @@ export const availabilityChecks: readonly Check[] = [
     why: "With maxUnavailable equal to the replica count, a rollout can take all pods down at once.",
     fix: "Set spec.strategy.rollingUpdate.maxUnavailable to 0 or 1 (with maxSurge ≥ 1).",
     kinds: ["Deployment"],
-    run: (o, { objects }) => {
+    run: (o, context) => {
       const strategy = rec(rec(o.spec).strategy);
       if (text(strategy.type || "RollingUpdate") !== "RollingUpdate") return [];
       const value = rec(strategy.rollingUpdate).maxUnavailable;
-      const replicas = effectiveReplicas(o, objects);
+      const replicas = effectiveReplicas(o, context);
       const all = (percent(value) ?? 0) >= 100 || (num(value) ?? 0) >= replicas;
       return value !== undefined && all
         ? [

@@ -1,5 +1,6 @@
 /** The catalogue: every check, grouped by topic, in the order docs/checks.md lists them. */
 
+import { apiChecks } from "./api-versions.ts";
 import { availabilityChecks } from "./availability.ts";
 import { imageChecks } from "./images.ts";
 import { probeChecks } from "./probes.ts";
@@ -22,4 +23,5 @@ export const checks: readonly Check[] = [
   ...rbacChecks,
   ...secretChecks,
   ...wiringChecks,
+  ...apiChecks,
 ];

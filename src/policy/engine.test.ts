@@ -1,12 +1,17 @@
-/** Tests of evaluate() (order, sources, `only`, cross-object context), podSpecOf and the catalogue's shape. */
+/**
+ * Tests of evaluate() (order, sources, `only`, cross-object context, target version, pod templates of custom
+ * resources), podSpecOf, the API lifecycle table and the catalogue's shape.
+ */
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../kube/types.ts";
 import type { RenderedObject } from "../render/types.ts";
+import { apiLifecycles, parseKubernetesVersion } from "./api-versions.ts";
 import { checks } from "./catalogue.ts";
 import { evaluate, podSpecOf } from "./engine.ts";
+import { builtinPodTemplates } from "./objects.ts";
 import { compliantSet, variant } from "./testdata/fixtures.ts";
 
 const rendered = (objects: readonly KubeObject[], file = "app.yaml"): RenderedObject[] =>
@@ -31,6 +36,20 @@ function careless(name: string, namespace = "shop"): KubeObject {
 
 const ids = (objects: readonly KubeObject[], check: string): string[] =>
   evaluate(rendered(objects), { only: (c) => c === check }).map((f) => f.object);
+
+/** "check object" of every finding. */
+const all = (objects: readonly KubeObject[], options: Parameters<typeof evaluate>[1] = {}): string[] =>
+  evaluate(rendered(objects), options).map((f) => `${f.check} ${f.object}`);
+
+/** A custom resource of `apiVersion`/`kind` with a careless pod template at spec.template (or `path`). */
+function custom(apiVersion: string, kind: string, spec: Record<string, unknown> = {}, path = "template"): KubeObject {
+  const template = {
+    metadata: { labels: { app: "x" } },
+    spec: { containers: [{ name: "app", image: "ghcr.io/acme/x:latest" }] },
+  };
+  const nested = path.split(".").reduceRight<unknown>((inner, key) => ({ [key]: inner }), template) as object;
+  return { apiVersion, kind, metadata: { name: "x", namespace: "shop" }, spec: { ...spec, ...nested } };
+}
 
 describe("evaluate", () => {
   it("finds nothing in a production-ready Deployment, Service, PDB, HPA, Ingress and friends", () => {
@@ -164,6 +183,268 @@ describe("cross-object checks", () => {
   });
 });
 
+describe("overlaps kept out of the check table", () => {
+  it("asks no PodDisruptionBudget of a single replica: single-replica reports it instead", () => {
+    const objects = variant(["-PodDisruptionBudget/web", "", undefined], ["-HorizontalPodAutoscaler", "", undefined]);
+    assert.deepEqual(ids(objects, "availability.pdb-missing"), []);
+    assert.deepEqual(ids(objects, "availability.single-replica"), ["Deployment/shop/web"]);
+  });
+
+  it("takes a version tag without digest as pinned: digest-missing reports the digest", () => {
+    const objects = variant(["Deployment", "spec.template.spec.containers.0.image", "localhost:5000/web:1.0"]);
+    assert.deepEqual(ids(objects, "images.tag-mutable"), []);
+    assert.deepEqual(ids(objects, "images.digest-missing"), ["Deployment/shop/web"]);
+  });
+
+  it("reports a removed apiVersion as removed only, not also as deprecated", () => {
+    const objects = variant(["Deployment", "apiVersion", "extensions/v1beta1"]);
+    assert.deepEqual(all(objects, { kubernetesVersion: "1.24", only: (c) => c.startsWith("api.") }), [
+      "api.removed Deployment/shop/web",
+    ]);
+  });
+});
+
+describe("target Kubernetes version", () => {
+  const pdb = variant(["PodDisruptionBudget", "apiVersion", "policy/v1beta1"]);
+  const api = (c: string): boolean => c.startsWith("api.");
+
+  it("defaults to 1.37, the local fleet's version", () => {
+    const [finding] = evaluate(rendered(pdb), { only: api });
+    assert.equal(finding?.check, "api.removed");
+    assert.equal(
+      finding?.message,
+      "policy/v1beta1 PodDisruptionBudget is not served since Kubernetes 1.25 (target 1.37); use policy/v1 PodDisruptionBudget (served since 1.21)",
+    );
+  });
+
+  it("reads 1.x, v1.x and v1.x.y, and names the replacement and the removal version", () => {
+    assert.deepEqual(all(pdb, { only: api, kubernetesVersion: "1.20" }), []);
+    assert.deepEqual(all(pdb, { only: api, kubernetesVersion: "v1.21" }), [
+      "api.deprecated PodDisruptionBudget/shop/web",
+    ]);
+    const [finding] = evaluate(rendered(pdb), { only: api, kubernetesVersion: "v1.24.17" });
+    assert.match(
+      finding?.message ?? "",
+      /deprecated since 1\.21 and removed in 1\.25 \(target 1\.24\); use policy\/v1/,
+    );
+    assert.deepEqual(all(pdb, { only: api, kubernetesVersion: "1.25" }), ["api.removed PodDisruptionBudget/shop/web"]);
+    assert.deepEqual(parseKubernetesVersion("v1.29.3-gke.1200"), [1, 29]);
+    assert.equal(parseKubernetesVersion("1"), undefined);
+  });
+
+  it("refuses a version it cannot read, naming the option", () => {
+    assert.throws(() => evaluate(rendered(pdb), { kubernetesVersion: "latest" }), /kubernetesVersion "latest"/);
+  });
+
+  it("checks custom resources' apiVersions too, and leaves unknown ones alone", () => {
+    const psp: KubeObject = {
+      apiVersion: "policy/v1beta1",
+      kind: "PodSecurityPolicy",
+      metadata: { name: "restricted" },
+    };
+    const [finding] = evaluate(rendered([psp, custom("argoproj.io/v1alpha1", "Rollout")]), { only: api });
+    assert.equal(finding?.object, "PodSecurityPolicy/restricted");
+    assert.match(finding?.message ?? "", /use Pod Security Admission/);
+  });
+});
+
+describe("API lifecycle table", () => {
+  it("lists each apiVersion and kind once, deprecated before removed, replaced by a served apiVersion", () => {
+    const keys = apiLifecycles.map((l) => `${l.apiVersion} ${l.kind}`);
+    assert.equal(new Set(keys).size, keys.length);
+    for (const l of apiLifecycles) {
+      assert.ok(l.deprecated <= l.removed, `${l.apiVersion} ${l.kind}`);
+      assert.ok(l.replacementSince === undefined || /^[a-z0-9.]*\/?v\d+$/.test(l.replacement), l.replacement);
+      assert.ok(
+        !apiLifecycles.some((r) => r.apiVersion === l.replacement && r.kind === l.kind),
+        `${l.replacement} is on the way out too`,
+      );
+    }
+  });
+
+  it("is the table in docs/checks.md, row for row", () => {
+    const rows = new Map<string, { head: string; kinds: string[]; tail: string }>();
+    for (const l of apiLifecycles) {
+      const use = l.replacementSince === undefined ? l.replacement : `\`${l.replacement}\` (1.${l.replacementSince})`;
+      const head = `| \`${l.apiVersion}\``;
+      const tail = `1.${l.deprecated} | 1.${l.removed} | ${use} | ${l.optIn ? "off" : "on"} |`;
+      const row = rows.get(head + tail) ?? { head, kinds: [], tail };
+      row.kinds.push(l.kind);
+      rows.set(head + tail, row);
+    }
+    const expected = [...rows.values()].map((r) => `${r.head} | ${r.kinds.join(", ")} | ${r.tail}`);
+    const docs = readFileSync(new URL("../../docs/checks.md", import.meta.url), "utf8").split("\n");
+    const documented = docs.filter((line) => /^\| `[a-z0-9.]+\/v\w+` \|/.test(line));
+    assert.deepEqual(documented, expected);
+  });
+
+  it("covers the groups of the upstream migration guide", () => {
+    const groups = new Set(apiLifecycles.map((l) => l.apiVersion.split("/")[0]));
+    for (const group of [
+      "extensions",
+      "apps",
+      "batch",
+      "policy",
+      "autoscaling",
+      "networking.k8s.io",
+      "rbac.authorization.k8s.io",
+      "admissionregistration.k8s.io",
+      "apiextensions.k8s.io",
+      "apiregistration.k8s.io",
+      "storage.k8s.io",
+      "scheduling.k8s.io",
+      "flowcontrol.apiserver.k8s.io",
+      "certificates.k8s.io",
+      "coordination.k8s.io",
+      "discovery.k8s.io",
+      "events.k8s.io",
+      "node.k8s.io",
+      "resource.k8s.io",
+    ]) {
+      assert.ok(groups.has(group), group);
+    }
+  });
+});
+
+describe("pod templates of custom resources", () => {
+  it("knows Argo Rollouts, OpenKruise and Knative", () => {
+    assert.deepEqual(
+      builtinPodTemplates.map((t) => `${t.group}/${t.kind} ${t.path}`),
+      [
+        "argoproj.io/Rollout spec.template",
+        "apps.kruise.io/CloneSet spec.template",
+        "apps.kruise.io/StatefulSet spec.template",
+        "apps.kruise.io/DaemonSet spec.template",
+        "serving.knative.dev/Service spec.template",
+        "serving.knative.dev/Configuration spec.template",
+      ],
+    );
+  });
+
+  it("runs the pod, probe and availability checks on a Rollout, and not the Deployment strategy check", () => {
+    const rollout = custom("argoproj.io/v1alpha1", "Rollout", {
+      replicas: 1,
+      selector: { matchLabels: { app: "x" } },
+      strategy: { canary: { maxUnavailable: 1 } },
+    });
+    const found = new Set(evaluate(rendered([rollout])).map((f) => f.check));
+    for (const id of [
+      "images.tag-mutable",
+      "resources.memory-limit-missing",
+      "security.run-as-root",
+      "probes.readiness-missing",
+      "availability.single-replica",
+    ]) {
+      assert.ok(found.has(id), id);
+    }
+    assert.ok(!found.has("availability.rollout-max-unavailable"));
+    assert.ok(!found.has("wiring.workload-selector"));
+  });
+
+  it("counts an HPA's minReplicas for a Rollout it targets", () => {
+    const rollout = custom("argoproj.io/v1alpha1", "Rollout", { replicas: 2, selector: { matchLabels: { app: "x" } } });
+    const hpa: KubeObject = {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "x", namespace: "shop" },
+      spec: { scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "x" }, minReplicas: 1 },
+    };
+    const only = (c: string): boolean => c.startsWith("availability.");
+    assert.deepEqual(
+      all([rollout, hpa], { only }),
+      // Source order: the Rollout's findings by check id, then the HPA's.
+      [
+        "availability.replicas-with-hpa Rollout/shop/x",
+        "availability.single-replica Rollout/shop/x",
+        "availability.hpa-min-replicas HorizontalPodAutoscaler/shop/x",
+      ],
+    );
+  });
+
+  it("treats an OpenKruise DaemonSet as serving but not replicated", () => {
+    const found = all([custom("apps.kruise.io/v1alpha1", "DaemonSet", { selector: { matchLabels: { app: "x" } } })]);
+    assert.ok(found.includes("probes.readiness-missing DaemonSet/shop/x"));
+    assert.ok(!found.some((f) => f.startsWith("availability.")));
+  });
+
+  it("runs only pod checks on a Knative Service, and never takes it for a core Service", () => {
+    const knative = custom("serving.knative.dev/v1", "Service");
+    const found = all([knative]);
+    assert.ok(found.includes("resources.cpu-request-missing Service/shop/x"));
+    assert.ok(!found.some((f) => f.startsWith("probes.") || f.startsWith("wiring.") || f.startsWith("availability.")));
+    const ingress: KubeObject = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "x", namespace: "shop" },
+      spec: { defaultBackend: { service: { name: "x", port: { number: 80 } } } },
+    };
+    assert.deepEqual(ids([knative, ingress], "wiring.ingress-backend"), ["Ingress/shop/x"]);
+  });
+
+  it("leaves custom resources without a declared template to the API checks", () => {
+    const found = all([custom("example.com/v1", "Deployment", { replicas: 1 })]);
+    assert.deepEqual(found, []);
+  });
+
+  it("adds the user's podTemplates: serving, replicated when spec.replicas is set, pod checks only for job templates", () => {
+    const podTemplates = [
+      { group: "example.com", kind: "Worker", path: "spec.template" },
+      { group: "example.com", kind: "Batch", path: "spec.jobTemplate.spec.template" },
+    ];
+    const worker = custom("example.com/v1", "Worker");
+    const scaled = {
+      ...custom("example.com/v1", "Worker", { replicas: 1 }),
+      metadata: { name: "y", namespace: "shop" },
+    };
+    const batch = custom("example.com/v1", "Batch", {}, "jobTemplate.spec.template");
+    const found = all([worker, scaled, batch], { podTemplates });
+    assert.ok(found.includes("probes.readiness-missing Worker/shop/x"));
+    assert.ok(!found.includes("availability.single-replica Worker/shop/x"));
+    assert.ok(found.includes("availability.single-replica Worker/shop/y"));
+    assert.ok(found.includes("images.tag-mutable Batch/shop/x"));
+    assert.ok(!found.some((f) => f.startsWith("probes.") && f.endsWith("Batch/shop/x")));
+    assert.deepEqual(
+      evaluate(rendered([batch]), { podTemplates, only: (c) => c === "images.tag-mutable" }).map((f) => f.field),
+      ["spec.jobTemplate.spec.template.spec.containers[app].image"],
+    );
+    assert.deepEqual(all([worker]), [], "without the declaration the Worker is opaque");
+  });
+
+  it("takes a declaration for another of Kubernetes' own kinds, and ignores one for a built-in workload", () => {
+    const rc: KubeObject = { ...custom("v1", "ReplicationController", { replicas: 1 }), apiVersion: "v1" };
+    assert.deepEqual(all([rc]), []);
+    const podTemplates = [
+      { group: "", kind: "ReplicationController", path: "spec.template" },
+      { group: "apps", kind: "Deployment", path: "spec.elsewhere" },
+    ];
+    const found = all([rc], { podTemplates });
+    assert.ok(found.includes("images.tag-mutable ReplicationController/shop/x"));
+    assert.ok(found.includes("availability.single-replica ReplicationController/shop/x"));
+    assert.deepEqual(ids([careless("api")], "images.tag-mutable"), ["Deployment/shop/api"]);
+    assert.deepEqual(
+      evaluate(rendered([careless("api")]), { podTemplates, only: (c) => c === "images.tag-mutable" }).map(
+        (f) => f.field,
+      ),
+      ["spec.template.spec.containers[app].image"],
+    );
+  });
+
+  it("lets a user entry move a built-in's path and keeps what the built-in is", () => {
+    const moved = custom("argoproj.io/v1alpha1", "Rollout", { replicas: 1 }, "workloadTemplate");
+    const podTemplates = [{ group: "argoproj.io", kind: "Rollout", path: "spec.workloadTemplate" }];
+    const found = all([moved], { podTemplates });
+    assert.ok(found.includes("availability.single-replica Rollout/shop/x"));
+    assert.ok(found.includes("wiring.workload-selector Rollout/shop/x"));
+    assert.ok(!all([moved]).some((f) => f.startsWith("images.")));
+  });
+
+  it("matches Services, PDBs and NetworkPolicies to a Rollout's pods", () => {
+    const objects = compliantSet().filter((o) => o.kind !== "Deployment");
+    assert.deepEqual(ids(objects, "wiring.service-selector"), ["Service/shop/web"]);
+    assert.deepEqual(ids(objects, "availability.pdb-missing"), []);
+  });
+});
+
 describe("podSpecOf", () => {
   const spec = { containers: [{ name: "c", image: "x:1" }] };
   const cases: [kind: string, fields: Record<string, unknown>, path: string | undefined][] = [
@@ -176,10 +457,16 @@ describe("podSpecOf", () => {
     ["Pod", { spec }, "spec"],
     ["Service", { spec }, undefined],
     ["Deployment", { spec: { template: { spec: "oops" } } }, undefined],
+    ["argoproj.io/v1alpha1 Rollout", { spec: { template: { spec } } }, "spec.template.spec"],
+    ["apps.kruise.io/v1beta1 StatefulSet", { spec: { template: { spec } } }, "spec.template.spec"],
+    ["serving.knative.dev/v1 Service", { spec: { template: { spec } } }, "spec.template.spec"],
+    ["example.com/v1 Deployment", { spec: { template: { spec } } }, undefined],
+    ["example.com/v1 Pod", { spec }, undefined],
   ];
-  for (const [kind, fields, path] of cases) {
-    it(`${kind} → ${path ?? "none"}`, () => {
-      const found = podSpecOf({ apiVersion: "v1", kind, metadata: { name: "x" }, ...fields });
+  for (const [name, fields, path] of cases) {
+    it(`${name} → ${path ?? "none"}`, () => {
+      const [apiVersion, kind] = name.includes(" ") ? name.split(" ") : ["v1", name];
+      const found = podSpecOf({ apiVersion: apiVersion!, kind: kind!, metadata: { name: "x" }, ...fields });
       assert.deepEqual(found, path === undefined ? undefined : { spec, path });
     });
   }

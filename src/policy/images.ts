@@ -45,9 +45,10 @@ export const imageChecks: readonly Check[] = [
     why: "The image behind the name changes under you: rollbacks and reruns run different code.",
     fix: "Use an immutable version tag (web:1.4.2), ideally with a digest.",
     kinds: podKinds,
-    run: (o) =>
+    run: (o, context) =>
       eachContainer(
         o,
+        context,
         (c) => {
           const image = parseImage(text(c.container.image));
           if (image.digest !== undefined || (image.tag !== undefined && image.tag !== "latest")) return undefined;
@@ -67,9 +68,10 @@ export const imageChecks: readonly Check[] = [
     why: "A tag can be moved to another image; only a digest guarantees what runs.",
     fix: "Append the digest: web:1.4.2@sha256:….",
     kinds: podKinds,
-    run: (o) =>
+    run: (o, context) =>
       eachContainer(
         o,
+        context,
         (c) =>
           parseImage(text(c.container.image)).digest === undefined
             ? {
@@ -92,6 +94,7 @@ export const imageChecks: readonly Check[] = [
       if (!registries) return [];
       return eachContainer(
         o,
+        context,
         (c) => {
           const image = parseImage(text(c.container.image));
           return trusted(image, registries)
@@ -112,9 +115,10 @@ export const imageChecks: readonly Check[] = [
     why: "The pod starts only on nodes that happen to have the image already.",
     fix: "Use IfNotPresent (with an immutable tag) or Always.",
     kinds: podKinds,
-    run: (o) =>
+    run: (o, context) =>
       eachContainer(
         o,
+        context,
         (c) =>
           c.container.imagePullPolicy === "Never"
             ? { field: `${c.path}.imagePullPolicy`, message: `container ${c.name} has imagePullPolicy Never` }

@@ -37,8 +37,8 @@ export const probeChecks: readonly Check[] = [
     why: "Without readiness, a Service sends traffic to pods that are still starting or overloaded.",
     fix: "Add a readinessProbe that answers only when the container can serve requests.",
     kinds: servingKinds,
-    run: (o) =>
-      eachContainer(o, (c) =>
+    run: (o, context) =>
+      eachContainer(o, context, (c) =>
         c.container.readinessProbe === undefined
           ? { field: `${c.path}.readinessProbe`, message: `container ${c.name} has no readinessProbe` }
           : undefined,
@@ -51,8 +51,8 @@ export const probeChecks: readonly Check[] = [
     why: "A deadlocked process that still runs is never restarted.",
     fix: "Add a livenessProbe that checks only the process itself, never its dependencies.",
     kinds: servingKinds,
-    run: (o) =>
-      eachContainer(o, (c) =>
+    run: (o, context) =>
+      eachContainer(o, context, (c) =>
         c.container.livenessProbe === undefined
           ? { field: `${c.path}.livenessProbe`, message: `container ${c.name} has no livenessProbe` }
           : undefined,
@@ -65,8 +65,8 @@ export const probeChecks: readonly Check[] = [
     why: "When a dependency fails, every pod fails liveness at once and restarts, turning an outage into a crash loop.",
     fix: "Make liveness cheaper and more tolerant than readiness: another endpoint, or a higher failureThreshold.",
     kinds: servingKinds,
-    run: (o) =>
-      eachContainer(o, (c) => {
+    run: (o, context) =>
+      eachContainer(o, context, (c) => {
         const { livenessProbe, readinessProbe } = c.container;
         if (livenessProbe === undefined || readinessProbe === undefined) return undefined;
         return JSON.stringify(canonical(livenessProbe)) === JSON.stringify(canonical(readinessProbe))
@@ -81,8 +81,8 @@ export const probeChecks: readonly Check[] = [
     why: "A named port that is not declared fails every probe; an undeclared number usually means a typo or a stale port.",
     fix: "Point the probe at a port listed in the container's ports (by name or containerPort).",
     kinds: servingKinds,
-    run: (o) =>
-      eachContainer(o, (c) => {
+    run: (o, context) =>
+      eachContainer(o, context, (c) => {
         for (const kind of probeKinds) {
           const port = probePort(rec(c.container[kind]));
           if (port !== undefined && !declares(c, port)) {
@@ -99,8 +99,8 @@ export const probeChecks: readonly Check[] = [
     why: "A long liveness initialDelaySeconds delays detecting deadlocks for the pod's whole life, and guesses start time.",
     fix: "Add a startupProbe (failureThreshold × periodSeconds ≥ start time) and drop liveness initialDelaySeconds.",
     kinds: servingKinds,
-    run: (o) =>
-      eachContainer(o, (c) => {
+    run: (o, context) =>
+      eachContainer(o, context, (c) => {
         const delay = num(rec(c.container.livenessProbe).initialDelaySeconds) ?? 0;
         return delay > 60 && c.container.startupProbe === undefined
           ? {

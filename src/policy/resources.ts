@@ -2,12 +2,12 @@
 
 import type { KubeObject } from "../kube/types.ts";
 import { eachContainer, podKinds, quantity, rec } from "./objects.ts";
-import type { Check, Severity, Violation } from "./types.ts";
+import type { Check, CheckContext, Severity, Violation } from "./types.ts";
 
 /** A container lacking resources.<section>.<resource>. */
 function missing(section: "requests" | "limits", resource: string) {
-  return (o: KubeObject): Violation[] =>
-    eachContainer(o, (c) =>
+  return (o: KubeObject, context: CheckContext): Violation[] =>
+    eachContainer(o, context, (c) =>
       rec(rec(c.container.resources)[section])[resource] === undefined
         ? {
             field: `${c.path}.resources.${section}.${resource}`,
@@ -78,9 +78,10 @@ export const resourceChecks: readonly Check[] = [
     why: "The API server rejects a limit below the request: the workload cannot be created.",
     fix: "Raise resources.limits.memory to at least resources.requests.memory.",
     kinds: podKinds,
-    run: (o) =>
+    run: (o, context) =>
       eachContainer(
         o,
+        context,
         (c) => {
           const { requests, limits } = rec(c.container.resources);
           const request = quantity(rec(requests).memory);

@@ -1,5 +1,6 @@
 /** Config and secret checks: plaintext Secrets, secrets in env and ConfigMaps, dangling and duplicate references. */
 
+import { lookup } from "./lookup.ts";
 import { type ContainerRef, containersOf, eachContainer, podKinds, rec, recs, text } from "./objects.ts";
 import type { Check, Violation } from "./types.ts";
 
@@ -53,8 +54,8 @@ export const secretChecks: readonly Check[] = [
     why: "The value is in Git, in the Deployment for anyone with read access, and in every ReplicaSet revision.",
     fix: "Move the value to a Secret and read it with valueFrom.secretKeyRef.",
     kinds: podKinds,
-    run: (o) =>
-      containersOf(o, true).flatMap((c): Violation[] =>
+    run: (o, context) =>
+      containersOf(o, context, true).flatMap((c): Violation[] =>
         recs(c.container.env)
           .filter((e) => secretName.test(text(e.name)) && typeof e.value === "string" && !harmless.test(e.value.trim()))
           .map((e) => ({
@@ -86,12 +87,8 @@ export const secretChecks: readonly Check[] = [
     fix: "Add the Secret (encrypted) to the sources, or make sure an operator (External Secrets, …) creates it.",
     kinds: podKinds,
     run: (o, context) => {
-      const present = new Set(
-        context.objects
-          .filter((s) => s.kind === "Secret" && (s.metadata.namespace ?? "") === (o.metadata.namespace ?? ""))
-          .map((s) => s.metadata.name),
-      );
-      return containersOf(o, true).flatMap((c) =>
+      const present = lookup(context).names("Secret", o.metadata.namespace ?? "");
+      return containersOf(o, context, true).flatMap((c) =>
         secretRefs(c)
           .filter((ref) => !present.has(ref.name))
           .map((ref) => ({
@@ -108,9 +105,10 @@ export const secretChecks: readonly Check[] = [
     why: "The last definition silently wins, and server-side apply merges the list by name unpredictably.",
     fix: "Keep one definition of each env var name.",
     kinds: podKinds,
-    run: (o) =>
+    run: (o, context) =>
       eachContainer(
         o,
+        context,
         (c) => {
           const seen = new Set<string>();
           for (const e of recs(c.container.env)) {

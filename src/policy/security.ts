@@ -1,17 +1,21 @@
 /** Pod security checks: the restricted Pod Security Standard, host access, and service account tokens. */
 
 import type { KubeObject } from "../kube/types.ts";
+import { lookup } from "./lookup.ts";
 import { type ContainerRef, eachContainer, type Fields, num, podKinds, podSpecOf, rec, recs, text } from "./objects.ts";
-import type { Check, Violation } from "./types.ts";
+import type { Check, CheckContext, Violation } from "./types.ts";
 
 /** The effective securityContext field: the container's when set, else the pod's. */
-function effective(o: KubeObject, c: ContainerRef, key: string): unknown {
-  return rec(c.container.securityContext)[key] ?? rec(podSpecOf(o)?.spec.securityContext)[key];
+function effective(pod: Fields | undefined, c: ContainerRef, key: string): unknown {
+  return rec(c.container.securityContext)[key] ?? rec(pod?.securityContext)[key];
 }
 
-/** A check over each container's (and init container's) securityContext. */
-function containerRule(rule: (c: ContainerRef, sc: Fields, o: KubeObject) => Violation | undefined) {
-  return (o: KubeObject): Violation[] => eachContainer(o, (c) => rule(c, rec(c.container.securityContext), o), true);
+/** A check over each container's (and init container's) securityContext, with the pod spec at hand. */
+function containerRule(rule: (c: ContainerRef, sc: Fields, pod: Fields | undefined) => Violation | undefined) {
+  return (o: KubeObject, context: CheckContext): Violation[] => {
+    const pod = podSpecOf(o, context)?.spec;
+    return eachContainer(o, context, (c) => rule(c, rec(c.container.securityContext), pod), true);
+  };
 }
 
 const hostNamespaces = ["hostNetwork", "hostPID", "hostIPC"] as const;
@@ -25,9 +29,9 @@ export const securityChecks: readonly Check[] = [
     why: "A container escape from a root process starts with root on the node.",
     fix: "Set securityContext.runAsNonRoot: true (pod or container) and a non-zero runAsUser in the image or spec.",
     kinds: podKinds,
-    run: containerRule((c, _sc, o) => {
-      const user = num(effective(o, c, "runAsUser"));
-      if (effective(o, c, "runAsNonRoot") === true || (user !== undefined && user > 0)) return undefined;
+    run: containerRule((c, _sc, pod) => {
+      const user = num(effective(pod, c, "runAsUser"));
+      if (effective(pod, c, "runAsNonRoot") === true || (user !== undefined && user > 0)) return undefined;
       return { field: `${c.path}.securityContext.runAsNonRoot`, message: `container ${c.name} may run as root` };
     }),
   },
@@ -100,8 +104,8 @@ export const securityChecks: readonly Check[] = [
     why: "The pod sees and can reach the node's processes, sockets and shared memory.",
     fix: "Remove hostNetwork, hostPID and hostIPC from the pod spec.",
     kinds: podKinds,
-    run: (o) => {
-      const pod = podSpecOf(o);
+    run: (o, context) => {
+      const pod = podSpecOf(o, context);
       if (!pod) return [];
       return hostNamespaces
         .filter((key) => pod.spec[key] === true)
@@ -115,8 +119,8 @@ export const securityChecks: readonly Check[] = [
     why: "A hostPath mount exposes the node's filesystem and pins the pod to the node's state.",
     fix: "Use a PersistentVolumeClaim, configMap, secret or emptyDir volume instead.",
     kinds: podKinds,
-    run: (o) => {
-      const pod = podSpecOf(o);
+    run: (o, context) => {
+      const pod = podSpecOf(o, context);
       if (!pod) return [];
       return recs(pod.spec.volumes)
         .filter((v) => v.hostPath !== undefined)
@@ -133,9 +137,10 @@ export const securityChecks: readonly Check[] = [
     why: "A hostPort limits the workload to one pod per node and bypasses NetworkPolicy on some CNIs.",
     fix: "Remove hostPort and expose the port through a Service.",
     kinds: podKinds,
-    run: (o) =>
+    run: (o, context) =>
       eachContainer(
         o,
+        context,
         (c) => {
           const port = recs(c.container.ports).find((p) => p.hostPort !== undefined && p.hostPort !== 0);
           return port
@@ -155,8 +160,8 @@ export const securityChecks: readonly Check[] = [
     why: "Unconfined containers can make any system call, including the rarely used ones kernel exploits need.",
     fix: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod.",
     kinds: podKinds,
-    run: containerRule((c, _sc, o) => {
-      const type = text(rec(effective(o, c, "seccompProfile")).type);
+    run: containerRule((c, _sc, pod) => {
+      const type = text(rec(effective(pod, c, "seccompProfile")).type);
       return type === "RuntimeDefault" || type === "Localhost"
         ? undefined
         : {
@@ -173,17 +178,13 @@ export const securityChecks: readonly Check[] = [
     fix: "Set automountServiceAccountToken: false on the pod (or on the default ServiceAccount).",
     kinds: podKinds,
     run: (o, context) => {
-      const pod = podSpecOf(o);
+      const pod = podSpecOf(o, context);
       if (!pod) return [];
       const account = text(pod.spec.serviceAccountName) || text(pod.spec.serviceAccount) || "default";
       if (account !== "default" || pod.spec.automountServiceAccountToken === false) return [];
-      const optedOut = context.objects.some(
-        (s) =>
-          s.kind === "ServiceAccount" &&
-          s.metadata.name === "default" &&
-          (s.metadata.namespace ?? "") === (o.metadata.namespace ?? "") &&
-          s.automountServiceAccountToken === false,
-      );
+      const optedOut = lookup(context)
+        .of("ServiceAccount", o.metadata.namespace ?? "")
+        .some((s) => s.metadata.name === "default" && s.automountServiceAccountToken === false);
       return optedOut
         ? []
         : [

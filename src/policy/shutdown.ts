@@ -1,6 +1,7 @@
 /** Graceful shutdown checks: a grace period longer than preStop, and a preStop on pods behind a Service. */
 
 import type { KubeObject } from "../kube/types.ts";
+import { lookup } from "./lookup.ts";
 import {
   eachContainer,
   type Fields,
@@ -11,10 +12,10 @@ import {
   podLabelsOf,
   podSpecOf,
   rec,
-  sameNamespace,
+  templated,
   text,
 } from "./objects.ts";
-import type { Check } from "./types.ts";
+import type { Check, CheckContext } from "./types.ts";
 
 /** Seconds a preStop hook sleeps: the `sleep` action, or `sleep N` in an exec command; 0 when none. */
 export function preStopSeconds(container: Fields): number {
@@ -31,15 +32,11 @@ export function preStopSeconds(container: Fields): number {
 const stopMargin = 5;
 
 /** Whether a Service in the input routes to the workload's pods. */
-function behindService(object: KubeObject, objects: readonly KubeObject[]): boolean {
-  const labels = podLabelsOf(object) ?? {};
-  return objects.some(
-    (s) =>
-      s.kind === "Service" &&
-      sameNamespace(s, object) &&
-      text(rec(s.spec).type) !== "ExternalName" &&
-      mapSelects(labelsOf(rec(s.spec).selector), labels),
-  );
+function behindService(object: KubeObject, context: CheckContext): boolean {
+  const labels = podLabelsOf(object, context) ?? {};
+  return lookup(context)
+    .servicesFor(object.metadata.namespace ?? "", labels)
+    .some((s) => text(rec(s.spec).type) !== "ExternalName" && mapSelects(labelsOf(rec(s.spec).selector), labels));
 }
 
 /** The graceful shutdown checks. */
@@ -51,11 +48,11 @@ export const shutdownChecks: readonly Check[] = [
     why: "The kubelet kills the container before preStop ends, so in-flight requests are cut off.",
     fix: `Set terminationGracePeriodSeconds to at least the preStop sleep plus ${stopMargin} seconds.`,
     kinds: podKinds,
-    run: (o) => {
-      const pod = podSpecOf(o);
+    run: (o, context) => {
+      const pod = podSpecOf(o, context);
       if (!pod) return [];
       const grace = num(pod.spec.terminationGracePeriodSeconds) ?? 30;
-      return eachContainer(o, (c) => {
+      return eachContainer(o, context, (c) => {
         const sleep = preStopSeconds(c.container);
         return sleep > 0 && grace < sleep + stopMargin
           ? {
@@ -72,10 +69,10 @@ export const shutdownChecks: readonly Check[] = [
     title: "Container behind a Service has no preStop hook",
     why: "Pods stop before endpoints and load balancers stop routing to them: clients may see 5xx during rollout.",
     fix: "Add lifecycle.preStop (sleep: {seconds: 5}) so the pod keeps serving while it is removed from endpoints.",
-    kinds: ["Deployment"],
+    kinds: ["Deployment", templated.rollout],
     run: (o, context) => {
-      if (!behindService(o, context.objects)) return [];
-      return eachContainer(o, (c) =>
+      if (!behindService(o, context)) return [];
+      return eachContainer(o, context, (c) =>
         Object.keys(rec(rec(c.container.lifecycle).preStop)).length > 0
           ? undefined
           : {

@@ -13,12 +13,28 @@ export interface Violation {
   readonly message: string;
 }
 
+/**
+ * Where a custom resource keeps its pod template, so the pod checks can read it (Argo Rollouts,
+ * OpenKruise, Knative, an in-house operator).
+ */
+export interface PodTemplatePath {
+  /** API group of the custom resource: "argoproj.io". */
+  readonly group: string;
+  readonly kind: string;
+  /** Dotted path to the PodTemplateSpec (metadata and spec): "spec.template", "spec.jobTemplate.spec.template". */
+  readonly path: string;
+}
+
 /** What a check may read besides its object. */
 export interface CheckContext {
-  /** The whole input, for cross-object checks (Service → pods, PDB, HPA). */
+  /** The whole input, for cross-object checks (Service → pods, PDB, HPA); read through lookup() in checks. */
   readonly objects: readonly KubeObject[];
   /** Registries (host, or host/path prefix) images may come from; unset means any. */
   readonly trustedRegistries?: readonly string[] | undefined;
+  /** Kubernetes version the objects are applied to ("1.29", "v1.29.3"); unset means defaultKubernetesVersion. */
+  readonly kubernetesVersion?: string | undefined;
+  /** Pod template paths of custom resources, in addition to builtinPodTemplates. */
+  readonly podTemplates?: readonly PodTemplatePath[] | undefined;
 }
 
 /** A production-readiness check: a pure function over one object and its context. */
@@ -31,7 +47,10 @@ export interface Check {
   readonly why: string;
   /** One line: what to change. */
   readonly fix: string;
-  /** Kinds it applies to; "*" for all. */
+  /**
+   * Kinds it applies to; "*" for all. Kind names match objects of Kubernetes' own API groups only; custom
+   * resources with a declared pod template match the "@…" tokens of `templated` (objects.ts) instead.
+   */
   readonly kinds: readonly string[];
   /** Pure: reads the object and context, returns violations (none when the object passes). */
   run(object: KubeObject, context: CheckContext): readonly Violation[];

@@ -1,26 +1,19 @@
 /** Wiring checks: selectors and references between objects of the input that point at nothing. */
 
 import type { KubeObject } from "../kube/types.ts";
-import {
-  type Fields,
-  labelsOf,
-  mapSelects,
-  num,
-  podLabelsOf,
-  rec,
-  recs,
-  sameNamespace,
-  selects,
-  text,
-} from "./objects.ts";
-import type { Check, Violation } from "./types.ts";
+import { lookup } from "./lookup.ts";
+import { type Fields, labelsOf, mapSelects, num, podLabelsOf, rec, recs, selects, templated, text } from "./objects.ts";
+import type { Check, CheckContext, Violation } from "./types.ts";
 
-/** The pod labels of every pod-running object in the object's namespace. */
-const podLabelsNear = (object: KubeObject, objects: readonly KubeObject[]): Record<string, string>[] =>
-  objects.flatMap((w) => {
-    const labels = sameNamespace(w, object) ? podLabelsOf(w) : undefined;
-    return labels ? [labels] : [];
-  });
+/** The pod labels of the pod-running objects in the object's namespace that share a label with the selector. */
+const podLabelsNear = (
+  object: KubeObject,
+  matchLabels: Readonly<Record<string, string>>,
+  context: CheckContext,
+): Readonly<Record<string, string>>[] =>
+  lookup(context)
+    .workloadsFor(object.metadata.namespace ?? "", matchLabels)
+    .map((w) => w.labels);
 
 /** Every backend of an Ingress (networking.k8s.io/v1) with its path. */
 function backends(ingress: KubeObject): { service: Fields; path: string }[] {
@@ -38,9 +31,9 @@ function backends(ingress: KubeObject): { service: Fields; path: string }[] {
 }
 
 /** What is wrong with one Ingress backend, if anything. */
-function backendProblem(ingress: KubeObject, service: Fields, objects: readonly KubeObject[]): string | undefined {
+function backendProblem(ingress: KubeObject, service: Fields, context: CheckContext): string | undefined {
   const name = text(service.name);
-  const target = objects.find((s) => s.kind === "Service" && sameNamespace(s, ingress) && s.metadata.name === name);
+  const target = lookup(context).get("Service", ingress.metadata.namespace ?? "", name);
   if (!target) return `Service ${name} is not in the input`;
   const port = rec(service.port);
   const ports = recs(rec(target.spec).ports);
@@ -61,11 +54,11 @@ export const wiringChecks: readonly Check[] = [
     why: "The Service has no endpoints: every request to it fails.",
     fix: "Make spec.selector match the labels of a pod template (the label keys and values must all match).",
     kinds: ["Service"],
-    run: (s, { objects }) => {
+    run: (s, context) => {
       const spec = rec(s.spec);
       const selector = labelsOf(spec.selector);
       if (text(spec.type) === "ExternalName" || Object.keys(selector).length === 0) return [];
-      return podLabelsNear(s, objects).some((labels) => mapSelects(selector, labels))
+      return podLabelsNear(s, selector, context).some((labels) => mapSelects(selector, labels))
         ? []
         : [
             {
@@ -82,9 +75,9 @@ export const wiringChecks: readonly Check[] = [
     why: "The ingress controller answers 503 for the path.",
     fix: "Point the backend at a Service in the same namespace, by one of its port numbers or names.",
     kinds: ["Ingress"],
-    run: (ingress, { objects }) =>
+    run: (ingress, context) =>
       backends(ingress).flatMap(({ service, path }): Violation[] => {
-        const problem = backendProblem(ingress, service, objects);
+        const problem = backendProblem(ingress, service, context);
         return problem ? [{ field: path, message: problem }] : [];
       }),
   },
@@ -95,11 +88,11 @@ export const wiringChecks: readonly Check[] = [
     why: "The policy protects nothing: its labels are probably stale or misspelled (or the pods are defined elsewhere).",
     fix: "Make spec.podSelector match the labels of a pod template.",
     kinds: ["NetworkPolicy"],
-    run: (policy, { objects }) => {
+    run: (policy, context) => {
       const selector = rec(rec(policy.spec).podSelector);
       if (Object.keys(labelsOf(selector.matchLabels)).length === 0 && recs(selector.matchExpressions).length === 0)
         return [];
-      return podLabelsNear(policy, objects).some((labels) => selects(selector, labels))
+      return podLabelsNear(policy, labelsOf(selector.matchLabels), context).some((labels) => selects(selector, labels))
         ? []
         : [{ field: "spec.podSelector", message: "podSelector matches no pod template in the input" }];
     },
@@ -110,11 +103,11 @@ export const wiringChecks: readonly Check[] = [
     title: "Workload selector does not match its own template",
     why: "The API server rejects the object: spec.selector must select spec.template.metadata.labels.",
     fix: "Make spec.selector.matchLabels a subset of spec.template.metadata.labels.",
-    kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
-    run: (o) => {
+    kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", templated.selector],
+    run: (o, context) => {
       const selector = rec(o.spec).selector;
       const empty = Object.keys(rec(selector)).length === 0;
-      return empty || !selects(selector, podLabelsOf(o) ?? {})
+      return empty || !selects(selector, podLabelsOf(o, context) ?? {})
         ? [{ field: "spec.selector", message: "spec.selector does not match spec.template.metadata.labels" }]
         : [];
     },

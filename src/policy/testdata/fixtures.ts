@@ -4,7 +4,10 @@ import type { KubeObject } from "../../kube/types.ts";
 
 const digest = `sha256:${"a".repeat(64)}`;
 
-/** Deployment web, Service, PDB, HPA, Ingress, NetworkPolicy, ServiceAccount, Role(Binding), ConfigMap, SOPS Secret. */
+/**
+ * Deployment web, Service, PDB, HPA, Ingress, NetworkPolicy, ServiceAccount, Role(Binding), ConfigMap, SOPS Secret,
+ * then an Argo Rollout checkout (a custom resource with a built-in pod template path) with its Service and PDB.
+ */
 const compliant: readonly KubeObject[] = [
   {
     apiVersion: "apps/v1",
@@ -126,6 +129,67 @@ const compliant: readonly KubeObject[] = [
     data: { password: "ENC[AES256_GCM,data:abc,type:str]" },
     sops: { version: "3.9.0", age: [{ recipient: "age1xyz" }] },
   },
+  {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Rollout",
+    metadata: { name: "checkout", namespace: "shop" },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: "checkout" } },
+      strategy: { canary: { steps: [{ setWeight: 20 }, { pause: { duration: "1m" } }] } },
+      template: {
+        metadata: { labels: { app: "checkout" } },
+        spec: {
+          serviceAccountName: "checkout",
+          securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    topologyKey: "kubernetes.io/hostname",
+                    labelSelector: { matchLabels: { app: "checkout" } },
+                  },
+                },
+              ],
+            },
+          },
+          containers: [
+            {
+              name: "checkout",
+              image: `ghcr.io/acme/checkout:2.0.1@${digest}`,
+              ports: [{ name: "http", containerPort: 8080 }],
+              resources: {
+                requests: { cpu: "200m", memory: "512Mi", "ephemeral-storage": "1Gi" },
+                limits: { memory: "512Mi" },
+              },
+              readinessProbe: { httpGet: { path: "/ready", port: "http" } },
+              livenessProbe: { tcpSocket: { port: "http" } },
+              lifecycle: { preStop: { sleep: { seconds: 5 } } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  },
+  {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "checkout", namespace: "shop" },
+    spec: { selector: { app: "checkout" }, ports: [{ name: "http", port: 80, targetPort: "http" }] },
+  },
+  {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: "checkout", namespace: "shop" },
+    spec: { maxUnavailable: 1, selector: { matchLabels: { app: "checkout" } } },
+  },
 ];
 
 /** A fresh deep copy of the compliant set. */
@@ -146,23 +210,35 @@ export function setPath(target: object, path: string, value: unknown): void {
   } else here[last] = value;
 }
 
-/** One edit: the kind to change (the first object of that kind), a dotted path, the new value (undefined deletes). */
-export type Edit = readonly [kind: string, path: string, value: unknown];
+/**
+ * One edit: the object to change ("Kind": the first of that kind; "Kind/name": that one), a dotted path,
+ * the new value (undefined deletes).
+ */
+export type Edit = readonly [target: string, path: string, value: unknown];
 
-/** Shorthands for the Deployment's pod spec and first container. */
+/** Shorthands for the Deployment's (and the Rollout's) pod spec and first container. */
 export const pod = "spec.template.spec";
 export const web = `${pod}.containers.0`;
 
-/** The compliant set with edits applied; ["-Kind"] removes every object of the kind, ["+", "", object] adds one. */
+/** Whether an object is the edit's target: "Kind" or "Kind/name". */
+const matches = (o: KubeObject, target: string): boolean => {
+  const [kind, name] = target.split("/");
+  return o.kind === kind && (name === undefined || o.metadata.name === name);
+};
+
+/**
+ * The compliant set with edits applied; ["-Kind"] removes every object of the kind ("-Kind/name" that one),
+ * ["+", "", object] adds one.
+ */
 export function variant(...edits: Edit[]): KubeObject[] {
   let objects = compliantSet();
-  for (const [kind, path, value] of edits) {
-    if (kind.startsWith("-")) objects = objects.filter((o) => o.kind !== kind.slice(1));
-    else if (kind === "+") objects.push(structuredClone(value) as KubeObject);
+  for (const [target, path, value] of edits) {
+    if (target.startsWith("-")) objects = objects.filter((o) => !matches(o, target.slice(1)));
+    else if (target === "+") objects.push(structuredClone(value) as KubeObject);
     else {
-      const target = objects.find((o) => o.kind === kind);
-      if (!target) throw new Error(`no ${kind} in the compliant set`);
-      setPath(target, path, value);
+      const found = objects.find((o) => matches(o, target));
+      if (!found) throw new Error(`no ${target} in the compliant set`);
+      setPath(found, path, value);
     }
   }
   return objects;

@@ -3,6 +3,8 @@
 import { pod, web } from "./fixtures.ts";
 
 const D = "Deployment";
+/** The Argo Rollout of the compliant set. */
+const R = "Rollout";
 
 import type { Row } from "./table.ts";
 
@@ -18,6 +20,10 @@ export const clusterRows: readonly Row[] = [
       [
         [D, `${web}.securityContext.runAsNonRoot`, false],
         [D, `${pod}.securityContext.runAsUser`, 0],
+      ],
+      [
+        [R, `${pod}.securityContext.runAsNonRoot`, undefined],
+        [R, `${pod}.securityContext.runAsUser`, undefined],
       ],
     ],
     good: [
@@ -45,7 +51,7 @@ export const clusterRows: readonly Row[] = [
   },
   {
     id: "security.privileged",
-    bad: [[[D, `${web}.securityContext.privileged`, true]]],
+    bad: [[[D, `${web}.securityContext.privileged`, true]], [[R, `${web}.securityContext.privileged`, true]]],
     field: "spec.template.spec.containers[web].securityContext.privileged",
   },
   {
@@ -164,6 +170,7 @@ export const clusterRows: readonly Row[] = [
     bad: [
       [["Service", "spec.selector", { app: "wbe" }]],
       [["Service", "spec.selector", { app: "web", tier: "backend" }]],
+      [["Service/checkout", "spec.selector", { app: "checkout", track: "canary" }]],
     ],
     good: [
       [
@@ -192,7 +199,11 @@ export const clusterRows: readonly Row[] = [
   },
   {
     id: "wiring.workload-selector",
-    bad: [[[D, "spec.selector.matchLabels.app", "api"]], [[D, "spec.selector", undefined]]],
+    bad: [
+      [[D, "spec.selector.matchLabels.app", "api"]],
+      [[D, "spec.selector", undefined]],
+      [[R, "spec.selector", undefined]],
+    ],
     good: [[[D, "spec.selector", { matchExpressions: [{ key: "tier", operator: "In", values: ["frontend"] }] }]]],
     field: "spec.selector",
   },

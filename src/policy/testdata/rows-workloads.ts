@@ -3,6 +3,8 @@
 import { pod, web } from "./fixtures.ts";
 
 const D = "Deployment";
+/** The Argo Rollout of the compliant set: a custom resource whose pod template the engine knows. */
+const R = "Rollout";
 
 import type { Row } from "./table.ts";
 
@@ -10,7 +12,7 @@ import type { Row } from "./table.ts";
 export const workloadRows: readonly Row[] = [
   {
     id: "probes.readiness-missing",
-    bad: [[[D, `${web}.readinessProbe`, undefined]]],
+    bad: [[[D, `${web}.readinessProbe`, undefined]], [[R, `${web}.readinessProbe`, undefined]]],
     field: "spec.template.spec.containers[web].readinessProbe",
   },
   {
@@ -20,7 +22,10 @@ export const workloadRows: readonly Row[] = [
   },
   {
     id: "probes.liveness-equals-readiness",
-    bad: [[[D, `${web}.livenessProbe`, { periodSeconds: 5, httpGet: { port: "http", path: "/ready" } }]]],
+    bad: [
+      [[D, `${web}.livenessProbe`, { periodSeconds: 5, httpGet: { port: "http", path: "/ready" } }]],
+      [[R, `${web}.livenessProbe`, { httpGet: { path: "/ready", port: "http" } }]],
+    ],
     good: [
       [
         [
@@ -70,11 +75,16 @@ export const workloadRows: readonly Row[] = [
   },
   {
     id: "shutdown.prestop-missing",
-    bad: [[[D, `${web}.lifecycle`, undefined]]],
+    bad: [[[D, `${web}.lifecycle`, undefined]], [[R, `${web}.lifecycle`, undefined]]],
     good: [
       [
         [D, `${web}.lifecycle`, undefined],
-        ["-Service", "", undefined],
+        ["-Service/web", "", undefined],
+        ["-Ingress", "", undefined],
+      ],
+      [
+        [R, `${web}.lifecycle`, undefined],
+        ["-Service/checkout", "", undefined],
       ],
       [
         [D, `${web}.lifecycle`, undefined],
@@ -85,7 +95,7 @@ export const workloadRows: readonly Row[] = [
   },
   {
     id: "resources.cpu-request-missing",
-    bad: [[[D, `${web}.resources.requests.cpu`, undefined]]],
+    bad: [[[D, `${web}.resources.requests.cpu`, undefined]], [[R, `${web}.resources.requests.cpu`, undefined]]],
     field: "spec.template.spec.containers[web].resources.requests.cpu",
   },
   {
@@ -111,7 +121,11 @@ export const workloadRows: readonly Row[] = [
   },
   {
     id: "availability.single-replica",
-    bad: [[["-HorizontalPodAutoscaler", "", undefined]], [["HorizontalPodAutoscaler", "spec.minReplicas", 1]]],
+    bad: [
+      [["-HorizontalPodAutoscaler", "", undefined]],
+      [["HorizontalPodAutoscaler", "spec.minReplicas", 1]],
+      [[R, "spec.replicas", undefined]],
+    ],
     good: [
       [
         ["-HorizontalPodAutoscaler", "", undefined],
@@ -122,12 +136,10 @@ export const workloadRows: readonly Row[] = [
   },
   {
     id: "availability.pdb-missing",
-    bad: [[["-PodDisruptionBudget", "", undefined]], [["PodDisruptionBudget", "spec.selector.matchLabels.app", "api"]]],
-    good: [
-      [
-        ["-PodDisruptionBudget", "", undefined],
-        ["-HorizontalPodAutoscaler", "", undefined],
-      ],
+    bad: [
+      [["-PodDisruptionBudget/web", "", undefined]],
+      [["PodDisruptionBudget", "spec.selector.matchLabels.app", "api"]],
+      [["-PodDisruptionBudget/checkout", "", undefined]],
     ],
     field: "spec.template.metadata.labels",
   },
@@ -143,6 +155,10 @@ export const workloadRows: readonly Row[] = [
       [
         ["PodDisruptionBudget", "spec.maxUnavailable", undefined],
         ["PodDisruptionBudget", "spec.minAvailable", 3],
+      ],
+      [
+        ["PodDisruptionBudget/checkout", "spec.maxUnavailable", undefined],
+        ["PodDisruptionBudget/checkout", "spec.minAvailable", 3],
       ],
     ],
     good: [
@@ -179,7 +195,7 @@ export const workloadRows: readonly Row[] = [
   },
   {
     id: "availability.spread-missing",
-    bad: [[[D, `${pod}.topologySpreadConstraints`, undefined]]],
+    bad: [[[D, `${pod}.topologySpreadConstraints`, undefined]], [[R, `${pod}.affinity`, undefined]]],
     good: [
       [
         [D, `${pod}.topologySpreadConstraints`, undefined],
@@ -205,7 +221,7 @@ export const workloadRows: readonly Row[] = [
       [[D, `${web}.image`, "localhost:5000/web"]],
     ],
     good: [
-      [[D, `${web}.image`, "localhost:5000/web:1.0"]],
+      [[D, `${web}.image`, `localhost:5000/web:1.0@sha256:${"b".repeat(64)}`]],
       [[D, `${web}.image`, `ghcr.io/acme/web@sha256:${"b".repeat(64)}`]],
     ],
     field: "spec.template.spec.containers[web].image",
@@ -219,7 +235,7 @@ export const workloadRows: readonly Row[] = [
     id: "images.registry-untrusted",
     trustedRegistries: ["ghcr.io/acme", "registry.acme.dev"],
     bad: [[[D, `${web}.image`, "nginx:1.27"]], [[D, `${web}.image`, "ghcr.io/acmeevil/web:1"]]],
-    good: [[[D, `${web}.image`, "registry.acme.dev/web:1"]]],
+    good: [[[D, `${web}.image`, `registry.acme.dev/web:1@sha256:${"c".repeat(64)}`]]],
     field: "spec.template.spec.containers[web].image",
   },
   {

@@ -1,0 +1,45 @@
+/** Check table rows: removed and deprecated apiVersions for a target Kubernetes version. */
+
+import type { Row } from "./table.ts";
+
+/** A FlowSchema: cluster-wide, no other check reads it. */
+const flowSchema = (apiVersion: string) => ({
+  apiVersion,
+  kind: "FlowSchema",
+  metadata: { name: "shop" },
+  spec: { priorityLevelConfiguration: { name: "workload-low" }, matchingPrecedence: 1000 },
+});
+
+/** Rows for the API checks. */
+export const apiRows: readonly Row[] = [
+  {
+    id: "api.removed",
+    kubernetesVersion: "1.20",
+    bad: [
+      [["Deployment", "apiVersion", "extensions/v1beta1"]],
+      [["NetworkPolicy", "apiVersion", "extensions/v1beta1"]],
+      [
+        [
+          "+",
+          "",
+          { apiVersion: "apps/v1beta2", kind: "ControllerRevision", metadata: { name: "r", namespace: "shop" } },
+        ],
+      ],
+    ],
+    // Served at 1.20 and not yet deprecated (policy/v1beta1 PodDisruptionBudget is deprecated in 1.21).
+    good: [[["PodDisruptionBudget", "apiVersion", "policy/v1beta1"]]],
+    field: "apiVersion",
+  },
+  {
+    id: "api.deprecated",
+    kubernetesVersion: "v1.24.3",
+    bad: [
+      [["PodDisruptionBudget", "apiVersion", "policy/v1beta1"]],
+      [["HorizontalPodAutoscaler", "apiVersion", "autoscaling/v2beta2"]],
+      [["+", "", flowSchema("flowcontrol.apiserver.k8s.io/v1beta1")]],
+    ],
+    // v1beta2 is served from 1.23 and deprecated only in 1.26.
+    good: [[["+", "", flowSchema("flowcontrol.apiserver.k8s.io/v1beta2")]]],
+    field: "apiVersion",
+  },
+];
