@@ -1,8 +1,8 @@
 /** `kaika lint PATH|-`: the readiness checks over manifests, Kustomize or Helm, before anything reaches a cluster. */
 import { readFileSync, statSync } from "node:fs";
-import { parse } from "yaml";
 import { renderFor } from "../controllers/render.ts";
-import { checks, evaluate, type Finding, type Severity } from "../policy/index.ts";
+import { checks, parseKubernetesVersion } from "../policy/index.ts";
+import { assess, PolicyError, PolicySet, parsePolicy } from "../policy/readiness-policy.ts";
 import { RenderError } from "../render/errors.ts";
 import { parseManifests } from "../render/parse.ts";
 import { objectRef } from "../render/refs.ts";
@@ -17,39 +17,19 @@ export interface LintFlags {
   readonly policy?: string;
   readonly trustedRegistry?: string[];
   readonly strict?: boolean;
+  readonly kubernetesVersion?: string;
 }
 
-type Mode = "enforce" | "warn" | "off";
-
-/** Set on an object to skip checks: `kaika.dev/skip-checks: "id,id"` with `kaika.dev/skip-reason`. */
-export const skipChecksAnnotation = "kaika.dev/skip-checks";
-export const skipReasonAnnotation = "kaika.dev/skip-reason";
-
-// Without a policy: critical findings fail the lint, the rest are reported.
-const defaultMode: Record<Severity, Mode> = { critical: "enforce", warning: "warn", info: "warn" };
-
-/** A ReadinessPolicy file (or object): per-check modes, exemptions with reasons, strict mode. */
-interface PolicyFile {
-  spec?: {
-    checks?: Record<string, Mode>;
-    exemptions?: { check: string; object: string; reason?: string }[];
-    strict?: boolean;
-  };
-}
-
-function readPolicy(path: string | undefined): NonNullable<PolicyFile["spec"]> {
-  if (!path) return {};
-  const spec = (parse(readFileSync(path, "utf8")) as PolicyFile | null)?.spec ?? {};
-  for (const [i, e] of (spec.exemptions ?? []).entries()) {
-    if (!e.reason?.trim()) throw new UsageError(`${path}: spec.exemptions[${i}].reason is required`);
+/** The ReadinessPolicy file's documents (none: the defaults); a bad file is a usage error (exit 2). */
+function readPolicy(path: string | undefined): PolicySet {
+  if (!path) return new PolicySet();
+  try {
+    return new PolicySet(parsePolicy(readFileSync(path, "utf8"), path));
+  } catch (error) {
+    if (error instanceof PolicyError || (error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new UsageError((error as Error).message);
+    throw error;
   }
-  for (const [id, mode] of Object.entries(spec.checks ?? {})) {
-    if (!checks.some((c) => c.id === id))
-      throw new UsageError(`${path}: spec.checks.${id}: no such check (see docs/checks.md)`);
-    if (!["enforce", "warn", "off"].includes(mode))
-      throw new UsageError(`${path}: spec.checks.${id}: must be enforce, warn or off`);
-  }
-  return spec;
 }
 
 async function load(path: string, renderer: LintFlags["renderer"]): Promise<RenderedObject[]> {
@@ -67,7 +47,8 @@ async function load(path: string, renderer: LintFlags["renderer"]): Promise<Rend
 /** Lints `path`; exit 0 clean, 1 enforced findings (2 for usage or parse errors comes from main). */
 export async function lint(options: GlobalOptions, path: string, flags: LintFlags): Promise<void> {
   const policy = readPolicy(flags.policy);
-  const strict = flags.strict === true || policy.strict === true;
+  if (flags.kubernetesVersion !== undefined && !parseKubernetesVersion(flags.kubernetesVersion))
+    throw new UsageError(`--kubernetes-version "${flags.kubernetesVersion}": expected MAJOR.MINOR such as 1.30`);
   let objects: RenderedObject[];
   try {
     objects = await load(path, flags.renderer);
@@ -77,22 +58,14 @@ export async function lint(options: GlobalOptions, path: string, flags: LintFlag
       throw new UsageError((error as Error).message);
     throw error;
   }
-  const byRef = new Map(objects.map((o) => [objectRef(o.object), o.object]));
-  const severityOf = new Map(checks.map((c) => [c.id, c.severity]));
-  const modeOf = (f: Finding): Mode => policy.checks?.[f.check] ?? defaultMode[severityOf.get(f.check) ?? "warning"];
-  const skipped = (f: Finding): boolean => {
-    if (strict) return false;
-    if (policy.exemptions?.some((e) => e.check === f.check && e.object === f.object)) return true;
-    const annotations = byRef.get(f.object)?.metadata.annotations ?? {};
-    const listed = (annotations[skipChecksAnnotation] ?? "").split(",").map((s) => s.trim());
-    // An opt-out without a reason does not count.
-    return listed.includes(f.check) && Boolean(annotations[skipReasonAnnotation]?.trim());
-  };
-  const findings: LintFinding[] = evaluate(objects, {
+  const findings: LintFinding[] = assess(objects, policy, {
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(flags.strict ? { strict: true } : {}),
     ...(flags.trustedRegistry?.length ? { trustedRegistries: flags.trustedRegistry } : {}),
+    ...(flags.kubernetesVersion ? { kubernetesVersion: flags.kubernetesVersion } : {}),
   })
-    .filter((f) => modeOf(f) !== "off" && !skipped(f))
-    .map((f) => ({ ...f, enforced: modeOf(f) === "enforce" }));
+    .filter((d) => d.mode !== "off")
+    .map(({ namespace: _n, waived: _w, ...f }) => ({ ...f, enforced: f.mode === "enforce" }));
   const refs = objects.map((o) => objectRef(o.object));
   const output = options.output as string | undefined;
   if (output === "json") console.log(JSON.stringify({ findings }, null, 2));

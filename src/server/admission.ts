@@ -1,11 +1,12 @@
 /**
- * The validating admission webhook: the readiness checks on every workload
- * created or updated by hand. Critical findings deny; warnings come back as
- * admission warnings, which kubectl prints.
+ * The validating admission webhook's answer: the readiness checks on a workload created or updated
+ * by hand, under the cluster's ReadinessPolicies. Enforced findings deny; warned ones come back as
+ * admission warnings, which kubectl prints; off ones (and exempted or opted-out ones) say nothing.
  */
 
 import type { KubeObject } from "../kube/types.ts";
-import { evaluate } from "../policy/index.ts";
+import { objectRef } from "../policy/objects.ts";
+import { assess, type Decision, type NamespaceLabels, PolicySet } from "../policy/readiness-policy.ts";
 
 /** The AdmissionReview fields the webhook reads. */
 export interface AdmissionReviewRequest {
@@ -31,35 +32,65 @@ export interface AdmissionReviewResponse {
   };
 }
 
+/** What a review reads besides the request; all of it cached, so a review never waits on the apiserver. */
+export interface ReviewContext {
+  /** The cluster's ReadinessPolicies; default: none (critical enforces, the rest warns). */
+  readonly policies?: PolicySet | undefined;
+  /** Labels of namespaces, for spec.namespaces[].selector. */
+  readonly namespaceLabels?: NamespaceLabels | undefined;
+  /** Live objects of a namespace that cross-object checks read (PodDisruptionBudgets, HorizontalPodAutoscalers). */
+  readonly related?: ((namespace: string) => readonly KubeObject[]) | undefined;
+  /** The cluster's version, for the API checks where the policy names none. */
+  readonly kubernetesVersion?: string | undefined;
+}
+
 // The apiserver caps each warning; keep them short and few.
 const maxWarnings = 10;
 const maxWarningLength = 240;
+const rank = { critical: 0, warning: 1, info: 2 } as const;
 
-/** Reviews one object: denied with the critical findings listed, allowed with warnings otherwise. */
-export function review(body: AdmissionReviewRequest): AdmissionReviewResponse {
+const answer = (uid: string, rest: Omit<AdmissionReviewResponse["response"], "uid">): AdmissionReviewResponse => ({
+  apiVersion: "admission.k8s.io/v1",
+  kind: "AdmissionReview",
+  response: { uid, ...rest },
+});
+
+/** Warnings for kubectl: critical then warning findings (infos are for lint and the audit), at most 10. */
+function warningsOf(warned: readonly Decision[]): string[] {
+  const shown = warned.filter((d) => d.severity !== "info").sort((a, b) => rank[a.severity] - rank[b.severity]);
+  const lines = shown.map((d) => `${d.check}: ${d.message}`.slice(0, maxWarningLength));
+  if (lines.length <= maxWarnings) return lines;
+  return [...lines.slice(0, maxWarnings - 1), `and ${lines.length - maxWarnings + 1} more: run kaika lint`];
+}
+
+/**
+ * Reviews one object. Allowed without a review: requests without an object (deletes), objects
+ * being deleted (a denial would wedge their finalizers) and objects a controller owns (their
+ * owner was reviewed; denying a CronJob's Job would wedge the CronJob).
+ */
+export function review(body: AdmissionReviewRequest, context: ReviewContext = {}): AdmissionReviewResponse {
   const uid = body.request?.uid ?? "";
   const object = body.request?.object;
-  if (!object) return { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response: { uid, allowed: true } };
+  if (!object?.metadata) return answer(uid, { allowed: true });
+  if (object.metadata.deletionTimestamp || object.metadata.ownerReferences?.some((o) => o.controller))
+    return answer(uid, { allowed: true });
   if (!object.metadata.namespace && body.request?.namespace) object.metadata.namespace = body.request.namespace;
-  const findings = evaluate([{ object, source: { file: "<admission>", line: 1 } }]);
-  const critical = findings.filter((f) => f.severity === "critical");
-  const warnings = findings
-    .filter((f) => f.severity === "warning")
-    .slice(0, maxWarnings)
-    .map((f) => `${f.check}: ${f.message}`.slice(0, maxWarningLength));
-  if (critical.length > 0) {
-    const message = `kaika readiness: ${critical.length} critical finding(s): ${critical
-      .map((f) => `${f.check} at ${f.field}: ${f.message} (fix: ${f.fix})`)
-      .join("; ")}`;
-    return {
-      apiVersion: "admission.k8s.io/v1",
-      kind: "AdmissionReview",
-      response: { uid, allowed: false, status: { code: 403, message }, ...(warnings.length ? { warnings } : {}) },
-    };
-  }
-  return {
-    apiVersion: "admission.k8s.io/v1",
-    kind: "AdmissionReview",
-    response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) },
-  };
+  const namespace = object.metadata.namespace ?? "";
+  const ref = objectRef(object);
+  const input = [object, ...(context.related?.(namespace) ?? [])].map((o) => ({
+    object: o,
+    source: { file: "<admission>", line: 1 },
+  }));
+  const decided = assess(input, context.policies ?? new PolicySet(), {
+    ...(context.namespaceLabels ? { namespaceLabels: context.namespaceLabels } : {}),
+    ...(context.kubernetesVersion ? { kubernetesVersion: context.kubernetesVersion } : {}),
+  }).filter((d) => d.object === ref);
+  const enforced = decided.filter((d) => d.mode === "enforce");
+  const warnings = warningsOf(decided.filter((d) => d.mode === "warn"));
+  const extra = warnings.length ? { warnings } : {};
+  if (enforced.length === 0) return answer(uid, { allowed: true, ...extra });
+  const message = `kaika readiness: ${enforced.length} enforced finding(s): ${enforced
+    .map((f) => `${f.check} (${f.severity}) at ${f.field}: ${f.message} (fix: ${f.fix})`)
+    .join("; ")}`;
+  return answer(uid, { allowed: false, status: { code: 403, message }, ...extra });
 }
