@@ -20,6 +20,7 @@ down: setup
 	@bin/kaika dev down
 
 test: binaries
+	scripts/test-deps
 	scripts/with-node npm test
 
 lint: setup
