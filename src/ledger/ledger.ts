@@ -1,0 +1,54 @@
+/** The ledger over a store: records applies, answers "what ran where, when" and diffs two answers. */
+import { LedgerError } from "./errors.ts";
+import { buildMatrix, compare } from "./matrix.ts";
+import { planWrite, prepare } from "./plan.ts";
+import type { Store } from "./store.ts";
+import type { Ledger, LedgerRecord, Side, VersionDiff, VersionMatrix, VersionQuery } from "./types.ts";
+
+/** The Ledger interface over any Store (SQLite or PostgreSQL). */
+export class StoreLedger implements Ledger {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  get location(): string {
+    return this.#store.location;
+  }
+
+  async record(record: LedgerRecord): Promise<void> {
+    if (!record.cluster)
+      throw new LedgerError("InvalidRecord", this.location, `record of Sync ${record.sync}: no cluster`);
+    if (Number.isNaN(record.time.getTime()))
+      throw new LedgerError(
+        "InvalidRecord",
+        this.location,
+        `record of Sync ${record.sync} on ${record.cluster}: invalid time`,
+      );
+    const changes = prepare(record);
+    if (changes.length === 0) return;
+    await this.#store.write(
+      record.cluster,
+      changes.map((c) => c.ref),
+      (existing) => planWrite(record, changes, existing),
+    );
+  }
+
+  async versions(query: VersionQuery = {}): Promise<VersionMatrix> {
+    const at = query.at ?? new Date();
+    return buildMatrix(at, await this.#store.latest(at.getTime(), query.cluster));
+  }
+
+  async diff(a: Side, b: Side): Promise<VersionDiff> {
+    const now = new Date();
+    const left = { cluster: a.cluster, at: a.at ?? now };
+    const right = { cluster: b.cluster, at: b.at ?? now };
+    const [ma, mb] = [await this.versions(left), await this.versions(right)];
+    return { a: left, b: right, services: compare(ma, left.cluster, mb, right.cluster) };
+  }
+
+  close(): Promise<void> {
+    return this.#store.close();
+  }
+}
