@@ -1,8 +1,11 @@
 /** kaika's CustomResourceDefinitions, generated from the TypeBox types of each kind. */
 import type { TSchema } from "typebox";
 import type { KubeObject } from "../kube/types.ts";
+import { clusterDefinition } from "./cluster.ts";
 import { gitSourceDefinition } from "./gitsource.ts";
+import { readinessPolicyDefinition } from "./readiness-policy.ts";
 import { structural } from "./schema.ts";
+import { serviceLevelObjectiveDefinition } from "./slo.ts";
 import { syncDefinition } from "./sync.ts";
 
 /** The API group and version of every kaika kind. */
@@ -20,7 +23,13 @@ interface KindDefinition {
   readonly printerColumns: readonly { name: string; type: string; jsonPath: string; priority?: number }[];
 }
 
-const definitions: readonly KindDefinition[] = [gitSourceDefinition, syncDefinition];
+const definitions: readonly KindDefinition[] = [
+  gitSourceDefinition,
+  syncDefinition,
+  clusterDefinition,
+  serviceLevelObjectiveDefinition,
+  readinessPolicyDefinition,
+];
 
 /** The CRD of one kind: structural schema, status subresource, printer columns, category "kaika". */
 export function crdFor(definition: KindDefinition): KubeObject {

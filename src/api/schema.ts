@@ -54,6 +54,7 @@ const allowed = new Set([
   "properties",
   "items",
   "additionalProperties",
+  "patternProperties",
   "nullable",
   "x-kubernetes-list-type",
   "x-kubernetes-list-map-keys",
@@ -87,7 +88,15 @@ export function structural(schema: TSchema): Record<string, unknown> {
         Object.entries(value as Record<string, TSchema>).map(([k, v]) => [k, structural(v)]),
       );
     } else if (key === "items") out.items = structural(value as TSchema);
-    else if (key === "additionalProperties") {
+    else if (key === "patternProperties" && !s.properties) {
+      // Type.Record(String, X) is the CRD's map of X.
+      const [only] = Object.values(value as Record<string, TSchema>);
+      if (only) out.additionalProperties = structural(only);
+    } else if ((key === "exclusiveMinimum" || key === "exclusiveMaximum") && typeof value === "number") {
+      // JSON Schema's numeric form; OpenAPI v3.0 (CRDs) wants the bound plus a boolean.
+      out[key === "exclusiveMinimum" ? "minimum" : "maximum"] = value;
+      out[key] = true;
+    } else if (key === "additionalProperties") {
       if (typeof value === "object" && !s.properties) out.additionalProperties = structural(value as TSchema);
     } else if (key === "required") {
       if ((value as string[]).length > 0) out.required = value;
@@ -99,3 +108,25 @@ export function structural(schema: TSchema): Record<string, unknown> {
 function pick(s: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
 }
+
+/** metav1.LabelSelector: matchLabels and matchExpressions, all of which must hold; empty selects all. */
+export const LabelSelector = Type.Object(
+  {
+    matchLabels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    matchExpressions: Type.Optional(
+      Type.Array(
+        Type.Object({
+          key: Type.String({ minLength: 1 }),
+          operator: Type.Union([
+            Type.Literal("In"),
+            Type.Literal("NotIn"),
+            Type.Literal("Exists"),
+            Type.Literal("DoesNotExist"),
+          ]),
+          values: Type.Optional(Type.Array(Type.String())),
+        }),
+      ),
+    ),
+  },
+  { description: "Labels of Cluster objects: matchLabels and matchExpressions; empty selects every Cluster." },
+);

@@ -1,6 +1,6 @@
 /** Sync (kaika.dev/v1alpha1): render a path of a GitSource and keep a cluster in that state. */
 import Type, { type Static } from "typebox";
-import { Conditions, Duration, ObjectReference } from "./schema.ts";
+import { Conditions, Duration, LabelSelector, ObjectReference } from "./schema.ts";
 
 export const SyncSpec = Type.Object({
   sourceRef: Type.Object({ name: Type.String({ minLength: 1 }) }, { description: "The GitSource in this namespace." }),
@@ -33,7 +33,7 @@ export const SyncSpec = Type.Object({
       {
         mode: Type.Union([Type.Literal("enforce"), Type.Literal("warn"), Type.Literal("off")], {
           description:
-            "enforce: a commit with critical readiness findings is held back whole; warn: applied, findings reported.",
+            "enforce: a commit with findings the ReadinessPolicies enforce (default: critical ones) is held back whole; warn: applied, findings reported.",
           default: "enforce",
         }),
       },
@@ -41,6 +41,69 @@ export const SyncSpec = Type.Object({
     ),
   ),
   dependsOn: Type.Optional(Type.Array(ObjectReference, { description: "Syncs that must be Ready first." })),
+  targets: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.Optional(Type.String({ description: "A name for messages." })),
+        clusterSelector: LabelSelector,
+        path: Type.Optional(
+          Type.String({ description: "Folder to render for these clusters instead of spec.path (e.g. an overlay)." }),
+        ),
+        helmValuesFiles: Type.Optional(
+          Type.Array(Type.String(), { description: "Helm values files (repository paths) for these clusters." }),
+        ),
+      }),
+      {
+        description:
+          "Clusters (kaika.dev Cluster objects in this namespace) to sync to; the first target a cluster matches gives its path and values. Without targets: the cluster kaika runs in.",
+      },
+    ),
+  ),
+  rollout: Type.Optional(
+    Type.Object(
+      {
+        waves: Type.Optional(
+          Type.Array(
+            Type.Object({
+              name: Type.String({ minLength: 1 }),
+              clusterSelector: LabelSelector,
+              maxUnavailable: Type.Optional(
+                Type.Integer({ minimum: 1, description: "Clusters of the wave updated at once; default all." }),
+              ),
+              soak: Type.Optional(Duration("How long the wave must stay healthy before the next starts.", "0s")),
+              requirePromotion: Type.Optional(
+                Type.Boolean({ description: "Wait for `kaika rollout promote` after the soak.", default: false }),
+              ),
+              sloGate: Type.Optional(
+                Type.Object(
+                  {
+                    maxBurnRate: Type.Number({ minimum: 0, description: "Highest 1h burn rate allowed." }),
+                    services: Type.Optional(
+                      Type.Array(Type.String(), {
+                        description: "SLO services to check; default all in the namespace.",
+                      }),
+                    ),
+                    rollback: Type.Optional(
+                      Type.Boolean({ description: "Put the wave back on the previous revision when the gate fails." }),
+                    ),
+                  },
+                  {
+                    description:
+                      "Before the next wave: the wave's clusters keep their SLO burn rate under maxBurnRate.",
+                  },
+                ),
+              ),
+            }),
+            {
+              description: "Waves in order; a cluster belongs to the first wave it matches, the rest form a last wave.",
+            },
+          ),
+        ),
+        paused: Type.Optional(Type.Boolean({ description: "Start no further cluster or wave.", default: false })),
+      },
+      { description: "How a new revision goes out across the targeted clusters." },
+    ),
+  ),
 });
 
 export const SyncStatus = Type.Object({
@@ -50,6 +113,12 @@ export const SyncStatus = Type.Object({
   lastAttemptedRevision: Type.Optional(Type.String()),
   lastHandledReconcileAt: Type.Optional(
     Type.String({ description: "The kaika.dev/reconcile-requested-at value of the last finished reconcile." }),
+  ),
+  lastHandledPromoteAt: Type.Optional(
+    Type.String({ description: "The kaika.dev/promote-requested-at value last acted on." }),
+  ),
+  lastHandledRetryAt: Type.Optional(
+    Type.String({ description: "The kaika.dev/retry-requested-at value last acted on." }),
   ),
   inventorySize: Type.Optional(Type.Integer()),
   summary: Type.Optional(
@@ -72,7 +141,7 @@ export const SyncStatus = Type.Object({
         line: Type.Optional(Type.Integer()),
         field: Type.Optional(Type.String()),
       }),
-      { maxItems: 50, description: "Critical readiness findings of the last rendered revision." },
+      { maxItems: 50, description: "Readiness findings the ReadinessPolicies enforce, of the last rendered revision." },
     ),
   ),
   drift: Type.Optional(
@@ -80,6 +149,40 @@ export const SyncStatus = Type.Object({
       maxItems: 50,
       description: "With selfHeal off: objects whose live state differs from the applied revision.",
     }),
+  ),
+  rollout: Type.Optional(
+    Type.Object({
+      revision: Type.String({ description: "The revision being rolled out." }),
+      previousRevision: Type.Optional(Type.String({ description: "What later waves keep until their turn." })),
+      phase: Type.String({ description: "Progressing, Soaking, WaitingForPromotion, Paused, Halted or Complete." }),
+      wave: Type.Integer({ description: "Index of the current wave." }),
+      message: Type.Optional(Type.String()),
+      waves: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          clusters: Type.Array(Type.String()),
+          state: Type.String({
+            description: "Pending, Progressing, Soaking, Done, Failed (a cluster failed) or GateFailed (its SLO gate).",
+          }),
+          startedAt: Type.Optional(Type.String({ format: "date-time" })),
+          healthyAt: Type.Optional(Type.String({ format: "date-time" })),
+          promoted: Type.Optional(Type.Boolean()),
+        }),
+      ),
+    }),
+  ),
+  clusters: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String(),
+        wave: Type.Optional(Type.String()),
+        revision: Type.Optional(Type.String({ description: "Revision applied and healthy." })),
+        state: Type.String({ description: "Applied, Progressing, Failed, Unreachable, Pending or Held." }),
+        message: Type.Optional(Type.String()),
+        lastAppliedTime: Type.Optional(Type.String({ format: "date-time" })),
+      }),
+      { description: "Per targeted cluster: what it runs." },
+    ),
   ),
   failures: Type.Optional(
     Type.Array(
@@ -110,6 +213,7 @@ export const syncDefinition = {
     { name: "Source", type: "string", jsonPath: ".spec.sourceRef.name" },
     { name: "Path", type: "string", jsonPath: ".spec.path" },
     { name: "Revision", type: "string", jsonPath: ".status.lastAppliedRevision" },
+    { name: "Rollout", type: "string", jsonPath: ".status.rollout.phase", priority: 1 },
     { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
     { name: "Status", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },

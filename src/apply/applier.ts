@@ -54,7 +54,7 @@ export type ApplyEvent =
   | { readonly type: "init"; readonly objects: number; readonly toPrune?: number }
   | { readonly type: "planned"; readonly ref: string; readonly action: Action; readonly diff?: string }
   | { readonly type: "applied"; readonly ref: string; readonly action: Action }
-  | { readonly type: "pruned"; readonly ref: string }
+  | { readonly type: "pruned"; readonly ref: string; readonly id: ObjectId }
   | { readonly type: "pruneSkipped"; readonly ref: string; readonly reason: string }
   | {
       readonly type: "failed";
@@ -251,7 +251,7 @@ export async function* apply(
           };
         } else
           yield event.type === "pruned"
-            ? { type: "pruned", ref: describeId(event.id) }
+            ? { type: "pruned", ref: describeId(event.id), id: event.id }
             : { type: "pruneSkipped", ref: describeId(event.id), reason: event.reason };
       }
     } else kept = toPrune;

@@ -1,7 +1,7 @@
 /** `kaika get sources|syncs` and `kaika reconcile source|sync NAME`. */
 import { GitSourceKind, reconcileRequestedAnnotation, SyncKind } from "../controllers/index.ts";
-import { KubeApi } from "../kube/api.ts";
 import type { GroupVersionKind, KubeObject } from "../kube/types.ts";
+import { connect } from "./connect.ts";
 import type { GlobalOptions } from "./main.ts";
 import { bad, ok, print, table, UsageError } from "./output.ts";
 
@@ -26,13 +26,6 @@ function kindOf(word: string): GroupVersionKind {
   const kind = kinds[word];
   if (!kind) throw new UsageError(`unknown kind "${word}": use sources or syncs`);
   return kind;
-}
-
-function connect(options: GlobalOptions): KubeApi {
-  return KubeApi.load({
-    ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
-    ...(options.context ? { context: options.context } : {}),
-  });
 }
 
 const statusOf = (o: KubeObject): Status => (o.status as Status | undefined) ?? {};

@@ -10,7 +10,7 @@ export interface GlobalOptions {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly namespace?: string;
-  readonly output?: "text" | "json" | "yaml" | "wide" | "sarif" | "junit";
+  readonly output?: "text" | "json" | "yaml" | "wide" | "sarif" | "junit" | "rules" | "prometheusrule";
 }
 
 function program(): Command {
@@ -20,7 +20,16 @@ function program(): Command {
     .addOption(new Option("--context <name>", "kubeconfig context to use"))
     .addOption(new Option("-n, --namespace <name>", "namespace scope"))
     .addOption(
-      new Option("-o, --output <format>", "output format").choices(["text", "json", "yaml", "wide", "sarif", "junit"]),
+      new Option("-o, --output <format>", "output format").choices([
+        "text",
+        "json",
+        "yaml",
+        "wide",
+        "sarif",
+        "junit",
+        "rules",
+        "prometheusrule",
+      ]),
     )
     .showHelpAfterError()
     .exitOverride();
@@ -41,9 +50,10 @@ function program(): Command {
         .choices(["auto", "plain", "kustomize", "helm", "hierarchy"])
         .default("auto"),
     )
-    .option("--policy <file>", "a ReadinessPolicy file: per-check enforce/warn/off, exemptions with reasons, strict")
+    .option("--policy <file>", "a ReadinessPolicy YAML file: modes per check and namespace, exemptions")
     .option("--trusted-registry <prefix...>", "registries images may come from")
     .option("--strict", "ignore opt-out annotations")
+    .option("--kubernetes-version <version>", "Kubernetes version for the API checks (unless the policy names one)")
     .action(async (path: string, opts: LintFlags, cmd: Command) =>
       (await import("./lint.ts")).lint(cmd.optsWithGlobals(), path, opts),
     );
@@ -107,6 +117,19 @@ function program(): Command {
         .default("Ignore"),
     )
     .option("--admission-timeout <seconds>", "how long the apiserver waits for a review", "5")
+    .option("--admission-cert-validity <duration>", "life of the webhook's CA and cert (rotated at 2/3)", "2160h")
+    .option("--audit-interval <duration>", 'how often live objects are audited; "0" disables', "10m")
+    .option("--policy-namespace <ns>", "where the fleet-wide default ReadinessPolicy lives", "kaika-system")
+    .option("--cluster-probe-interval <seconds>", "how often each fleet Cluster is probed", "10")
+    .option("--fleet-concurrency <n>", "applies to fleet clusters at once (at most 2 per cluster)", "8")
+    .option(
+      "--ledger <path|url>",
+      "version ledger: a SQLite file or postgres:// URL (default <data-dir>/ledger.sqlite)",
+    )
+    .option("--prometheus-url <url>", "the Prometheus evaluating the SLO rules (SLO status, rollout gate)")
+    .option("--slo-interval <seconds>", "how often each SLO's error budget is read again", "60")
+    .option("--notify-webhook-url <url...>", "POST gate halts and exhausted budgets here as JSON")
+    .option("--notify-slack-url <url...>", "post gate halts and exhausted budgets to these Slack incoming webhooks")
     .action(async (opts: RunFlags, cmd: Command) => (await import("./run.ts")).run(cmd.optsWithGlobals(), opts));
 
   root
@@ -122,6 +145,90 @@ function program(): Command {
     .option("--timeout <seconds>", "how long to wait", "120")
     .action(async (what: string, name: string, opts: { timeout: string }, cmd: Command) =>
       (await import("./get.ts")).reconcile(cmd.optsWithGlobals(), what, name, Number(opts.timeout)),
+    );
+
+  const cluster = root.command("cluster").description("register the clusters of the fleet in the admin cluster");
+  cluster
+    .command("add")
+    .description(
+      "register the cluster of kubeconfig context --context as NAME (kubeconfig copied into a Secret; namespace -n, default kaika-system)",
+    )
+    .argument("<name>")
+    .option("--label <key=value...>", "labels targets and waves select on (env, region, ...)")
+    .option("--admin-context <name>", "kubeconfig context of the admin cluster (default: the current context)")
+    .action(async (name: string, opts: { label?: string[]; adminContext?: string }, cmd: Command) =>
+      (await import("./cluster.ts")).add(cmd.optsWithGlobals(), name, opts),
+    );
+  cluster
+    .command("remove")
+    .description("delete Cluster NAME and its kubeconfig Secret (what was applied there stays)")
+    .argument("<name>")
+    .action(async (name: string, _opts, cmd: Command) =>
+      (await import("./cluster.ts")).remove(cmd.optsWithGlobals(), name),
+    );
+  cluster
+    .command("list")
+    .description("list Clusters: reachable, Kubernetes version, nodes, labels")
+    .action(async (_opts, cmd: Command) => (await import("./cluster.ts")).list(cmd.optsWithGlobals()));
+
+  const rollout = root
+    .command("rollout")
+    .description("watch and steer a Sync's wave-by-wave rollout (-n, default kaika-system)");
+  for (const [verb, text] of [
+    ["status", "show the rollout: revision, phase, waves, clusters"],
+    ["pause", "start no further cluster or wave"],
+    ["resume", "lift a pause and retry a halted wave"],
+    ["promote", "skip the current wave's soak, promotion wait or failure and go on"],
+  ] as const) {
+    rollout
+      .command(verb)
+      .description(text)
+      .argument("<sync>")
+      .action(async (name: string, _opts, cmd: Command) =>
+        (await import("./rollout.ts"))[verb](cmd.optsWithGlobals(), name),
+      );
+  }
+
+  root
+    .command("fleet")
+    .description("every cluster at a glance: reachable, version, what each Sync runs there, drift, violations")
+    .action(async (_opts, cmd: Command) => (await import("./fleet.ts")).fleet(cmd.optsWithGlobals()));
+
+  type VersionsFlags = { cluster?: string; at?: string; ledger?: string };
+  const versions = root
+    .command("versions")
+    .description("which version of each service runs on each cluster (now or --at TIME), from the version ledger")
+    .option("--cluster <name>", "only this cluster")
+    .option("--at <time>", 'RFC 3339, or a duration ago ("2h ago", "-2h"); default now')
+    .option("--ledger <path|url>", "a SQLite file or postgres:// URL (default ~/.cache/kaika/controller/ledger.sqlite)")
+    .action(async (opts: VersionsFlags, cmd: Command) =>
+      (await import("./versions.ts")).versions(cmd.optsWithGlobals(), opts),
+    );
+  versions
+    .command("diff")
+    .description("services whose versions differ between A and B (exit 0 none, 1 some, 2 errors)")
+    .argument("<a>", "CLUSTER or CLUSTER@TIME")
+    .argument("<b>", "CLUSTER or CLUSTER@TIME")
+    .action(async (a: string, b: string, _opts, cmd: Command) =>
+      (await import("./versions.ts")).diff(cmd.optsWithGlobals(), a, b, cmd.optsWithGlobals<VersionsFlags>()),
+    );
+
+  const slo = root.command("slo").description("SLOs: Prometheus rules from specs, error budgets from Prometheus");
+  slo
+    .command("generate")
+    .description("print the rules of kaika, Sloth or OpenSLO v1 SLO files (-o rules|prometheusrule|json)")
+    .argument("<files...>", "YAML files, multi-document; - for stdin")
+    .option("--sloth-window <days>", "window of Sloth SLOs, which have none in their spec", "30d")
+    .action(async (files: string[], opts: { slothWindow: string }, cmd: Command) =>
+      (await import("./slo.ts")).generate(cmd.optsWithGlobals(), files, opts),
+    );
+  slo
+    .command("status")
+    .description("error budget left, burn rates, time to exhaustion and alerts per SLO (-o json)")
+    .argument("[service]", "only this service's SLOs")
+    .option("--prometheus-url <url>", "the Prometheus evaluating kaika's SLO rules (default $KAIKA_PROMETHEUS_URL)")
+    .action(async (service: string | undefined, opts: { prometheusUrl?: string }, cmd: Command) =>
+      (await import("./slo.ts")).status(cmd.optsWithGlobals(), service, opts),
     );
 
   const dev = root.command("dev").description("a local fleet of real Kubernetes clusters on this machine");

@@ -1,13 +1,20 @@
 /** `kaika run`: the controller process — installs the CRDs, then runs the GitSource and Sync controllers. */
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { kaikaCrds } from "../api/crds.ts";
+import { addAuditControllerIfServed } from "../audit/index.ts";
+import { parseDuration } from "../controllers/durations.ts";
 import { addControllers } from "../controllers/index.ts";
-import { KubeApi } from "../kube/api.ts";
+import { addSloControllerIfServed } from "../controllers/slo.ts";
+import { sloGate } from "../fleet/slo-gate.ts";
+import { ledgerLocationIn, openLedger } from "../ledger/index.ts";
 import { cacheDir } from "../localfleet/binaries.ts";
+import { Notifier } from "../notify/index.ts";
 import { createLogger, LeadershipLostError, Manager } from "../runtime/index.ts";
 import { serveAdmission } from "../server/admission-server.ts";
 import { type WebhookOptions, webhookListener } from "../server/webhook.ts";
+import { connect } from "./connect.ts";
 import type { GlobalOptions } from "./main.ts";
 
 /** Flags of `kaika run`, named as controller-runtime names them. */
@@ -24,15 +31,22 @@ export interface RunFlags {
   readonly admissionBindAddress: string;
   readonly admissionFailurePolicy: "Fail" | "Ignore";
   readonly admissionTimeout: string;
+  readonly admissionCertValidity: string;
+  readonly auditInterval: string;
+  readonly policyNamespace: string;
+  readonly clusterProbeInterval: string;
+  readonly fleetConcurrency: string;
+  readonly ledger?: string;
+  readonly prometheusUrl?: string;
+  readonly sloInterval: string;
+  readonly notifyWebhookUrl?: string[];
+  readonly notifySlackUrl?: string[];
 }
 
 /** Runs until SIGTERM/SIGINT; exit 1 if leadership is lost or the manager fails. */
 export async function run(options: GlobalOptions, flags: RunFlags): Promise<void> {
   const log = createLogger({ name: "kaika", level: flags.logLevel });
-  const api = KubeApi.load({
-    ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
-    ...(options.context ? { context: options.context } : {}),
-  });
+  const api = connect(options);
   if (flags.installCrds) {
     for (const crd of kaikaCrds()) await api.apply(crd, { fieldManager: "kaika", force: true });
     log.info("CRDs installed");
@@ -46,7 +60,34 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     leaderElectionNamespace: flags.leaderElectionNamespace,
     leaderElectionId: flags.leaderElectionId,
   });
-  const handles = addControllers(manager, { dataDir: flags.dataDir ?? join(cacheDir(), "controller") });
+  // Gate halts and exhausted budgets go to these receivers (the notifier never throws).
+  const notifier = Notifier.fromUrls({ webhook: flags.notifyWebhookUrl, slack: flags.notifySlackUrl }, { log });
+  const dataDir = flags.dataDir ?? join(cacheDir(), "controller");
+  mkdirSync(dataDir, { recursive: true });
+  const ledger = await openLedger(flags.ledger ?? ledgerLocationIn(dataDir));
+  log.info({ ledger: ledger.location }, "version ledger open");
+  const handles = addControllers(manager, {
+    dataDir,
+    clusterProbeIntervalMs: Number(flags.clusterProbeInterval) * 1000,
+    fleetConcurrency: { overall: Number(flags.fleetConcurrency) },
+    ledger,
+    ...(flags.prometheusUrl ? { sloGate: sloGate(flags.prometheusUrl, notifier) } : {}),
+  });
+  const slo = await addSloControllerIfServed(
+    manager,
+    { prometheusUrl: flags.prometheusUrl, intervalMs: (Number(flags.sloInterval) || 60) * 1000, notifier },
+    flags.installCrds ? 30_000 : 0,
+  );
+  if (!slo) log.warn("ServiceLevelObjective CRD not served: the SLO controller is off");
+  const audit =
+    flags.auditInterval === "0"
+      ? undefined
+      : await addAuditControllerIfServed(
+          manager,
+          { intervalMs: parseDuration(flags.auditInterval), systemNamespace: flags.policyNamespace },
+          flags.installCrds ? 30_000 : 0,
+        );
+  if (flags.auditInterval !== "0" && !audit) log.warn("ReadinessPolicy CRD not served: the audit is off");
   const stop = new AbortController();
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => stop.abort());
   const hooks = await serveWebhooks(flags.webhookBindAddress, {
@@ -64,6 +105,10 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
           address: flags.admissionBindAddress,
           failurePolicy: flags.admissionFailurePolicy,
           timeoutSeconds: Number(flags.admissionTimeout),
+          certValidityMs: parseDuration(flags.admissionCertValidity),
+          systemNamespace: flags.policyNamespace,
+          signal: stop.signal,
+          log,
         });
   if (admission) log.info({ address: flags.admissionBindAddress }, "serving the readiness admission webhook");
   try {
@@ -74,8 +119,8 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
   } finally {
     hooks?.closeAllConnections();
     hooks?.close();
-    admission?.closeAllConnections();
-    admission?.close();
+    await admission?.close();
+    await ledger.close();
     await api.close();
   }
 }

@@ -4,11 +4,11 @@ import { basename, join, resolve } from "node:path";
 import { type ApplyEvent, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
 import { renderFor } from "../controllers/render.ts";
-import { KubeApi } from "../kube/api.ts";
-import { AlreadyExistsError } from "../kube/errors.ts";
+import { ensureNamespace } from "../kube/api.ts";
 import { cacheDir } from "../localfleet/binaries.ts";
 import type { RenderedObject } from "../render/types.ts";
 import { fetchArtifact, type GitRef } from "../source/index.ts";
+import { connect } from "./connect.ts";
 import type { GlobalOptions } from "./main.ts";
 import { bad, ok, UsageError } from "./output.ts";
 
@@ -72,19 +72,6 @@ async function render(flags: SyncFlags, namespace: string): Promise<{ revision: 
   });
   const result = await renderFor(artifact.dir, spec, context);
   return { revision: artifact.revision, objects: result.objects };
-}
-
-function connect(options: GlobalOptions): KubeApi {
-  return KubeApi.load({
-    ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
-    ...(options.context ? { context: options.context } : {}),
-  });
-}
-
-async function ensureNamespace(api: KubeApi, name: string): Promise<void> {
-  await api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } }).catch((error: unknown) => {
-    if (!(error instanceof AlreadyExistsError)) throw error;
-  });
 }
 
 function describe(event: ApplyEvent): string | undefined {

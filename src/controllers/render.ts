@@ -23,6 +23,8 @@ export interface RenderContext {
   /** This cluster's name and labels, for ClusterSelectors in the hierarchical layout. */
   readonly clusterName?: string;
   readonly clusterLabels?: Record<string, string>;
+  /** Helm values files (repository paths) for this cluster's target. */
+  readonly helmValuesFiles?: readonly string[] | undefined;
   /** The GitSource's ignore rules (.gitignore syntax, from the repository root): objects from matching files are left out. */
   readonly ignore?: string | undefined;
 }
@@ -54,6 +56,7 @@ function renderWith(
     namespace: context.namespace,
     defaultNamespace: context.namespace,
     helm: helmBinary(),
+    ...(context.helmValuesFiles?.length ? { valuesFiles: context.helmValuesFiles } : {}),
   };
   switch (spec.renderer ?? "auto") {
     case "plain":

@@ -10,7 +10,6 @@ import { pruneObjects } from "../apply/prune.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
-import { evaluate } from "../policy/index.ts";
 import type { RenderedObject } from "../render/types.ts";
 import type {
   Controller,
@@ -24,6 +23,8 @@ import type {
 import { addFinalizer, findCondition, hasFinalizer, removeFinalizer, statusConditions } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { parseDuration } from "./durations.ts";
+import type { FleetSyncer } from "./fleet-sync.ts";
+import { readinessGate } from "./gate.ts";
 import { renderFor } from "./render.ts";
 import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
@@ -55,19 +56,35 @@ export class SyncReconciler implements Reconciler {
   readonly #syncs: Informer<SyncObject>;
   readonly #artifacts: ArtifactStore;
   readonly #events: EventRecorder;
+  /** The ReadinessPolicy objects of the admin cluster, for the gate. */
+  readonly #policies: () => readonly KubeObject[];
   #controller: Controller | undefined;
   readonly #impersonated = new Map<string, KubeApi>();
+  #fleet: FleetSyncer | undefined;
 
-  constructor(api: KubeApi, syncs: Informer<SyncObject>, artifacts: ArtifactStore, events: EventRecorder) {
+  constructor(
+    api: KubeApi,
+    syncs: Informer<SyncObject>,
+    artifacts: ArtifactStore,
+    events: EventRecorder,
+    policies: () => readonly KubeObject[],
+  ) {
     this.#api = api;
+    this.#policies = policies;
     this.#syncs = syncs;
     this.#artifacts = artifacts;
     this.#events = events;
   }
 
-  /** Wires drift detection: the controller watches each applied kind by the Sync labels. */
-  attach(controller: Controller): void {
+  /** Wires drift detection (the controller watches each applied kind by the Sync labels) and the fleet path. */
+  attach(controller: Controller, fleet?: FleetSyncer): void {
     this.#controller = controller;
+    this.#fleet = fleet;
+  }
+
+  /** The labels put on every object a Sync applies. */
+  static labels(sync: SyncObject): Record<string, string> {
+    return { [syncNameLabel]: sync.metadata.name ?? "", [syncNamespaceLabel]: sync.metadata.namespace ?? "" };
   }
 
   async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
@@ -119,6 +136,10 @@ export class SyncReconciler implements Reconciler {
       return { requeueAfter: 5000 };
     }
     const revision = artifact.revision;
+    if (spec.targets?.length) {
+      if (!this.#fleet) throw new Error("spec.targets: this kaika has no fleet support wired");
+      return this.#fleet.reconcile(sync, revision, setStatus, log);
+    }
 
     // render
     let objects: RenderedObject[];
@@ -135,28 +156,12 @@ export class SyncReconciler implements Reconciler {
       return { requeueAfter: interval };
     }
     // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
-    const mode = spec.policy?.mode ?? "enforce";
-    const violations =
-      mode === "off"
-        ? []
-        : evaluate(objects)
-            .filter((f) => f.severity === "critical")
-            .slice(0, 50)
-            .map((f) => ({
-              check: f.check,
-              severity: f.severity,
-              object: f.object,
-              message: f.message,
-              field: f.field,
-              ...(f.file ? { file: f.file } : {}),
-              ...(f.line ? { line: f.line } : {}),
-            }));
-    if (violations.length > 0) {
-      const first = violations[0];
-      const text = `${violations.length} critical readiness finding(s) in ${revision}; first: ${first?.file ?? ""}:${first?.line ?? ""} ${first?.object} ${first?.check}: ${first?.message}`;
-      await this.#events.event(sync, "Warning", Reason.PolicyViolation, text);
-      if (mode === "enforce") {
-        await setStatus("stalled", Reason.PolicyViolation, `${text} (nothing from this commit was applied)`, {
+    const gate = readinessGate(objects, spec, revision, this.#policies(), targetNamespace);
+    const violations = gate.violations;
+    if (gate.summary) {
+      await this.#events.event(sync, "Warning", Reason.PolicyViolation, gate.summary);
+      if (gate.hold) {
+        await setStatus("stalled", Reason.PolicyViolation, `${gate.summary} (nothing from this commit was applied)`, {
           lastAttemptedRevision: revision,
           violations,
         });
@@ -265,7 +270,9 @@ export class SyncReconciler implements Reconciler {
   /** On deletion with prune: delete everything the inventory holds, then release the Sync. */
   async #finalize(sync: SyncObject, log: ReconcileContext["log"]): Promise<Result | undefined> {
     if (!hasFinalizer(sync, finalizer)) return undefined;
-    if (sync.spec.prune ?? true) {
+    if ((sync.spec.prune ?? true) && sync.spec.targets?.length && this.#fleet) {
+      await this.#fleet.finalize(sync, log);
+    } else if (sync.spec.prune ?? true) {
       const api = this.#apiFor(sync);
       const inventory = configMapInventory(api, {
         namespace: sync.metadata.namespace ?? "",

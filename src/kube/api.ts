@@ -1,6 +1,7 @@
 /** Typed access to any kind: get, paged list, create, update, patch, server-side apply, delete, status. */
 import { type ClientOptions, type Impersonation, KubeClient, type KubeconfigSource, type Query } from "./client.ts";
 import { type ResourceMapping, RestMapper, resourcePath } from "./discovery.ts";
+import { AlreadyExistsError } from "./errors.ts";
 import { type GroupVersionKind, gvkOf, type KubeObject, type ObjectList } from "./types.ts";
 
 /** Options shared by writes. */
@@ -218,4 +219,11 @@ export class KubeApi {
   close(): Promise<void> {
     return this.client.close();
   }
+}
+
+/** Creates a Namespace unless it exists. */
+export async function ensureNamespace(api: KubeApi, name: string): Promise<void> {
+  await api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } }).catch((error: unknown) => {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+  });
 }

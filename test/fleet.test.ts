@@ -1,0 +1,365 @@
+/**
+ * The fleet on three real local clusters: `kaika cluster add`, a Sync whose
+ * targets pick a kustomize overlay per cluster, waves (staging, then prod),
+ * a commit whose Deployment never turns Ready halting at the first wave while
+ * prod keeps the old image, pause / resume / promote, and a cluster whose
+ * apiserver is stopped showing unreachable while the rest sync, then catching up.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { KubeApi } from "../src/kube/api.ts";
+import { NotFoundError } from "../src/kube/errors.ts";
+import { gvk, type KubeObject } from "../src/kube/types.ts";
+import { useFleet } from "./support/fleet.ts";
+import { createRepo, type TestRepo } from "./support/git.ts";
+import { eventually } from "./support/wait.ts";
+
+const fleet = useFleet(3);
+const exec = promisify(execFile);
+const kaikaBin = fileURLToPath(new URL("../bin/kaika", import.meta.url));
+const Sync = gvk("kaika.dev/v1alpha1", "Sync");
+const Cluster = gvk("kaika.dev/v1alpha1", "Cluster");
+const Deployment = gvk("apps/v1", "Deployment");
+const ConfigMap = gvk("v1", "ConfigMap");
+
+const web = (image: string, nodeSelector = ""): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: {app.kubernetes.io/name: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:${nodeSelector ? `\n      nodeSelector: {${nodeSelector}}` : ""}
+      containers:
+        - name: web
+          image: ${image}
+`;
+const overlay = (env: string): Record<string, string> => ({
+  [`apps/web/overlays/${env}/kustomization.yaml`]: "resources:\n  - ../../base\n  - env.yaml\n",
+  [`apps/web/overlays/${env}/env.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: env\n  namespace: shop\ndata:\n  env: ${env}\n`,
+});
+
+const syncSpec = {
+  sourceRef: { name: "fleet" },
+  path: "apps/web/overlays/prod",
+  timeout: "15s",
+  interval: "1m",
+  targets: [
+    { name: "staging", clusterSelector: { matchLabels: { env: "staging" } }, path: "apps/web/overlays/staging" },
+    { name: "prod", clusterSelector: { matchExpressions: [{ key: "env", operator: "In", values: ["prod"] }] } },
+  ],
+  rollout: {
+    waves: [
+      { name: "staging", clusterSelector: { matchLabels: { env: "staging" } }, soak: "1s", requirePromotion: true },
+      { name: "prod", clusterSelector: { matchLabels: { env: "prod" } }, maxUnavailable: 1 },
+    ],
+  },
+};
+
+type Rollout = { revision: string; phase: string; message?: string; wave: number };
+type SyncStatus = {
+  rollout?: Rollout;
+  clusters?: { name: string; state: string; revision?: string }[];
+  conditions?: { type: string; status: string; reason: string }[];
+};
+
+describe("fleet", { timeout: 600_000 }, () => {
+  let repo: TestRepo;
+  let admin: KubeApi;
+  let apis: KubeApi[] = [];
+  let controller: ChildProcess;
+  let data: string;
+  let log = "";
+  let firstRolledOut: Date;
+  const kaika = (...args: string[]) =>
+    exec(kaikaBin, ["--kubeconfig", fleet().kubeconfigPath, ...args], { timeout: 60_000 });
+
+  const imageOn = async (i: number): Promise<string | undefined> => {
+    try {
+      const d = await (apis[i] as KubeApi).get(Deployment, "web", "shop");
+      return (d.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  };
+  const sync = async (): Promise<SyncStatus> =>
+    ((await admin.get(Sync, "web", "kaika-system")).status ?? {}) as SyncStatus;
+  const phaseIs = (phase: string, revision?: string) =>
+    eventually(
+      `rollout ${phase}${revision ? ` of ${revision}` : ""}`,
+      sync,
+      (s) => s.rollout?.phase === phase && (!revision || s.rollout.revision.endsWith(revision)),
+      120_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- controller log (tail) ---\n${log.slice(-4000)}`);
+    });
+  const imageIs = (i: number, image: string | undefined) =>
+    eventually(
+      `kaika-${i + 1} runs ${image}`,
+      () => imageOn(i),
+      (v) => v === image,
+      120_000,
+    );
+
+  before(async () => {
+    const clusters = fleet().clusters;
+    admin = KubeApi.load({ path: clusters[0]?.kubeconfigPath ?? "" });
+    apis = clusters.map((c) => KubeApi.load({ path: c.kubeconfigPath }));
+    repo = await createRepo();
+    await repo.commit({
+      "apps/web/base/kustomization.yaml": "resources:\n  - namespace.yaml\n  - web.yaml\n",
+      "apps/web/base/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n",
+      "apps/web/base/web.yaml": web("web:1.0.0"),
+      ...overlay("staging"),
+      ...overlay("prod"),
+    });
+    await repo.serve();
+    data = mkdtempSync(join(tmpdir(), "kaika-fleet-"));
+    controller = spawn(
+      kaikaBin,
+      [
+        "--kubeconfig",
+        fleet().kubeconfigPath,
+        "--context",
+        "kaika-1",
+        "run",
+        "--metrics-bind-address=0",
+        "--health-probe-bind-address=0",
+        "--webhook-bind-address=0",
+        "--cluster-probe-interval=1",
+        `--data-dir=${data}`,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    controller.stderr?.on("data", (d: Buffer) => {
+      log += d.toString();
+    });
+    await eventually(
+      "CRDs installed",
+      () => admin.mapper.mapping(Cluster),
+      () => true,
+      60_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- controller log ---\n${log.slice(-4000)}`);
+    });
+  });
+  after(async () => {
+    controller?.kill("SIGTERM");
+    await Promise.all([admin, ...apis].map((a) => a?.close()));
+    await repo?.close();
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it("registers clusters from kubeconfig contexts and probes them", async () => {
+    await kaika(
+      "cluster",
+      "add",
+      "staging",
+      "--context",
+      "kaika-1",
+      "--admin-context",
+      "kaika-1",
+      "--label",
+      "env=staging",
+    );
+    await kaika(
+      "cluster",
+      "add",
+      "prod-1",
+      "--context",
+      "kaika-2",
+      "--admin-context",
+      "kaika-1",
+      "--label",
+      "env=prod",
+    );
+    await kaika(
+      "cluster",
+      "add",
+      "prod-2",
+      "--context",
+      "kaika-3",
+      "--admin-context",
+      "kaika-1",
+      "--label",
+      "env=prod",
+    );
+    const clusters = await eventually(
+      "3 clusters reachable",
+      async () => (await admin.list(Cluster, { namespace: "kaika-system" })).items,
+      (items) => items.length === 3 && items.every((c) => (c.status as { reachable?: boolean })?.reachable === true),
+      60_000,
+    );
+    for (const c of clusters) {
+      const s = c.status as { kubernetesVersion: string; nodeCount: number };
+      assert.match(s.kubernetesVersion, /^v1\.37\./);
+      assert.equal(s.nodeCount, 3);
+      assert.equal(c.metadata.labels?.["kaika.dev/cluster"], c.metadata.name);
+    }
+    const listed = JSON.parse((await kaika("--context", "kaika-1", "cluster", "list", "-o", "json")).stdout) as {
+      items: KubeObject[];
+    };
+    assert.deepEqual(listed.items.map((c) => c.metadata.name).sort(), ["prod-1", "prod-2", "staging"]);
+  });
+
+  it("rolls out wave by wave with each cluster's overlay", async () => {
+    await admin.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "GitSource",
+      metadata: { name: "fleet", namespace: "kaika-system" },
+      spec: { url: repo.url, interval: "1s" },
+    });
+    await admin.create({
+      apiVersion: "kaika.dev/v1alpha1",
+      kind: "Sync",
+      metadata: { name: "web", namespace: "kaika-system" },
+      spec: syncSpec,
+    });
+    await phaseIs("WaitingForPromotion");
+    assert.equal(await imageOn(0), "web:1.0.0");
+    const env = await (apis[0] as KubeApi).get(ConfigMap, "env", "shop");
+    assert.equal((env.data as Record<string, string>).env, "staging", "the staging target's overlay");
+    assert.equal(await imageOn(1), undefined, "prod waits for the promotion");
+    await kaika("--context", "kaika-1", "rollout", "promote", "web");
+    await phaseIs("Complete");
+    for (const i of [1, 2]) {
+      assert.equal(await imageOn(i), "web:1.0.0");
+      const cm = await (apis[i] as KubeApi).get(ConfigMap, "env", "shop");
+      assert.equal((cm.data as Record<string, string>).env, "prod");
+    }
+    firstRolledOut = new Date();
+    const status = (await kaika("--context", "kaika-1", "rollout", "status", "web")).stdout;
+    assert.match(status, /Phase:\s+Complete/);
+    assert.match(status, /prod-2\s+prod\s+Applied/);
+  });
+
+  it("halts at the first wave when a Deployment never turns Ready; prod keeps the old image", async () => {
+    const bad = await repo.commit({ "apps/web/base/web.yaml": web("web:2.0.0", "kaika.dev/nowhere: 'true'") });
+    await phaseIs("Halted", bad);
+    const s = await sync();
+    assert.match(s.rollout?.message ?? "", /wave staging failed on staging/);
+    assert.equal(s.conditions?.find((c) => c.type === "Ready")?.reason, "RolloutHalted");
+    assert.equal(await imageOn(0), "web:2.0.0");
+    assert.equal(await imageOn(1), "web:1.0.0");
+    assert.equal(await imageOn(2), "web:1.0.0");
+    const events = await admin.list(gvk("v1", "Event"), { namespace: "kaika-system" });
+    assert.ok(events.items.some((e) => (e as { reason?: string }).reason === "RolloutHalted"));
+  });
+
+  it("pauses, resumes and promotes", async () => {
+    const fixed = await repo.commit({ "apps/web/base/web.yaml": web("web:3.0.0") });
+    await phaseIs("WaitingForPromotion", fixed);
+    await kaika("--context", "kaika-1", "rollout", "pause", "web");
+    await kaika("--context", "kaika-1", "rollout", "promote", "web");
+    await phaseIs("Paused", fixed);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await imageOn(1), "web:1.0.0", "paused: prod is not started");
+    await kaika("--context", "kaika-1", "rollout", "resume", "web");
+    await phaseIs("Complete", fixed);
+    assert.equal(await imageOn(1), "web:3.0.0");
+    assert.equal(await imageOn(2), "web:3.0.0");
+  });
+
+  it("shows a stopped cluster as unreachable, syncs the rest, and catches it up", async () => {
+    const third = fleet().clusters[2];
+    await third?.stopApiserver();
+    await eventually(
+      "prod-2 unreachable",
+      async () => (await admin.get(Cluster, "prod-2", "kaika-system")).status as { reachable?: boolean },
+      (s) => s?.reachable === false,
+      60_000,
+    );
+    const next = await repo.commit({ "apps/web/base/web.yaml": web("web:4.0.0") });
+    await phaseIs("WaitingForPromotion", next);
+    await kaika("--context", "kaika-1", "rollout", "promote", "web");
+    await imageIs(1, "web:4.0.0");
+    const s = await eventually(
+      "prod-2 listed as unreachable",
+      sync,
+      (v) => v.clusters?.find((c) => c.name === "prod-2")?.state === "Unreachable",
+      60_000,
+    );
+    assert.match(s.rollout?.message ?? "", /./);
+    const overview = (await kaika("--context", "kaika-1", "fleet")).stdout;
+    assert.match(overview, /prod-2\s+False/);
+    await third?.startApiserver();
+    await imageIs(2, "web:4.0.0");
+    await eventually(
+      "prod-2 caught up and healthy",
+      sync,
+      (v) =>
+        v.clusters?.some((c) => c.name === "prod-2" && c.state === "Applied" && c.revision?.endsWith(next)) === true,
+      180_000,
+    );
+    await phaseIs("Complete", next);
+  });
+
+  it("records which versions ran where and when in the ledger", async () => {
+    const ledger = join(data, "ledger.sqlite");
+    type Matrix = { clusters: string[]; services: { service: string; clusters: Record<string, string> }[] };
+    const now = await eventually(
+      "the ledger has prod-2's catch-up",
+      async () => JSON.parse((await kaika("versions", "--ledger", ledger, "-o", "json")).stdout) as Matrix,
+      (m) => m.services.find((s) => s.service === "web")?.clusters["prod-2"] === "4.0.0",
+      30_000,
+    );
+    assert.deepEqual(now.clusters, ["prod-1", "prod-2", "staging"]);
+    assert.deepEqual(now.services.find((s) => s.service === "web")?.clusters, {
+      "prod-1": "4.0.0",
+      "prod-2": "4.0.0",
+      staging: "4.0.0",
+    });
+    const then = JSON.parse(
+      (
+        await kaika(
+          "versions",
+          "--ledger",
+          ledger,
+          "--cluster",
+          "prod-1",
+          "--at",
+          firstRolledOut.toISOString(),
+          "-o",
+          "json",
+        )
+      ).stdout,
+    ) as Matrix;
+    assert.equal(
+      then.services.find((s) => s.service === "web")?.clusters["prod-1"],
+      "1.0.0",
+      "what ran on kaika-2 then",
+    );
+    // staging now against prod-1 at the first rollout: web differs.
+    const diff = await kaika(
+      "versions",
+      "diff",
+      "staging",
+      `prod-1@${firstRolledOut.toISOString()}`,
+      "--ledger",
+      ledger,
+      "-o",
+      "json",
+    ).catch((error: { code: number; stdout: string }) => error);
+    assert.equal((diff as { code?: number }).code, 1, "exit 1: something differs");
+    const parsed = JSON.parse((diff as { stdout: string }).stdout) as {
+      services: { service: string; a: string; b: string }[];
+    };
+    assert.deepEqual(
+      parsed.services.map((s) => [s.service, s.a, s.b]),
+      [["web", "4.0.0", "1.0.0"]],
+    );
+  });
+});
