@@ -56,9 +56,16 @@ describe("kaika lint", () => {
 
   it("prints JSON, SARIF and JUnit that programs can read", async () => {
     const json = JSON.parse((await lint(join(dir, "pod.yaml"), "-o", "json")).stdout) as {
-      findings: { check: string; enforced: boolean; file: string }[];
+      findings: { check: string; enforced: boolean; file: string; severity: "critical" | "warning" | "info" }[];
+      scores: { input: number; objects: Record<string, number> };
     };
     assert.ok(json.findings.some((f) => f.check === "images.tag-mutable" && f.enforced && f.file.endsWith("pod.yaml")));
+    // The score: 100 minus 20/5/1 per critical/warning/info finding, twice that when enforced. The pod's one enforced
+    // critical (tag-mutable) takes 40, not 20 as before enforced findings weighed more.
+    const weight = { critical: 20, warning: 5, info: 1 } as const;
+    const lost = json.findings.reduce((sum, f) => sum + weight[f.severity] * (f.enforced ? 2 : 1), 0);
+    assert.ok(lost > 60, `${lost}: enough findings for a score well under 100`);
+    assert.deepEqual(json.scores, { input: Math.max(0, 100 - lost), objects: { "Pod/p": Math.max(0, 100 - lost) } });
     const sarif = JSON.parse((await lint(join(dir, "pod.yaml"), "-o", "sarif")).stdout) as {
       version: string;
       runs: {
@@ -67,10 +74,12 @@ describe("kaika lint", () => {
           level: string;
           locations: { physicalLocation: { region: { startLine: number } } }[];
         }[];
+        properties: { scores: unknown };
       }[];
     };
     assert.equal(sarif.version, "2.1.0");
     assertSarif(sarif);
+    assert.deepEqual(sarif.runs[0]?.properties.scores, json.scores);
     // The validator can fail: a level SARIF does not define, and a result without a message.
     const broken = structuredClone(sarif) as unknown as { runs: { results: Record<string, unknown>[] }[] };
     broken.runs[0]!.results[0]!.level = "critical";
@@ -84,6 +93,8 @@ describe("kaika lint", () => {
     const junit = (await lint(join(dir, "pod.yaml"), "-o", "junit")).stdout;
     assert.match(junit, /<testsuite name="kaika lint" tests="1" failures="1">/);
     assert.match(junit, /<failure type="images\.tag-mutable"/);
+    assert.match(junit, new RegExp(`<property name="score" value="${json.scores.input}"/>`));
+    assert.match(junit, new RegExp(`<property name="score:Pod/p" value="${json.scores.input}"/>`));
   });
 
   it("honours an opt-out annotation only with a reason, and not in strict mode", async () => {

@@ -1,7 +1,7 @@
 /** `kaika lint PATH|-`: the readiness checks over manifests, Kustomize or Helm, before anything reaches a cluster. */
 import { readFileSync, statSync } from "node:fs";
 import { renderFor } from "../controllers/render.ts";
-import { checks, parseKubernetesVersion } from "../policy/index.ts";
+import { checks, parseKubernetesVersion, score } from "../policy/index.ts";
 import { assess, PolicyError, PolicySet, parsePolicy } from "../policy/readiness-policy.ts";
 import { RenderError } from "../render/errors.ts";
 import { parseManifests } from "../render/parse.ts";
@@ -67,10 +67,11 @@ export async function lint(options: GlobalOptions, path: string, flags: LintFlag
     .filter((d) => d.mode !== "off")
     .map(({ namespace: _n, waived: _w, ...f }) => ({ ...f, enforced: f.mode === "enforce" }));
   const refs = objects.map((o) => objectRef(o.object));
+  const scores = score(findings, refs);
   const output = options.output as string | undefined;
-  if (output === "json") console.log(JSON.stringify({ findings }, null, 2));
-  else if (output === "sarif") console.log(formatSarif(findings, checks));
-  else if (output === "junit") console.log(formatJunit(findings, refs));
-  else console.log(formatText(findings, refs));
+  if (output === "json") console.log(JSON.stringify({ findings, scores }, null, 2));
+  else if (output === "sarif") console.log(formatSarif(findings, checks, scores));
+  else if (output === "junit") console.log(formatJunit(findings, refs, scores));
+  else console.log(formatText(findings, refs, scores));
   if (findings.some((f) => f.enforced)) process.exitCode = 1;
 }

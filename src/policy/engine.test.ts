@@ -196,6 +196,23 @@ describe("overlaps kept out of the check table", () => {
     assert.deepEqual(ids(objects, "images.digest-missing"), ["Deployment/shop/web"]);
   });
 
+  it("leaves a grace period shorter than preStop to grace-shorter-than-prestop, not also readiness-unaffected", () => {
+    // Grace 8s, preStop 5s: the kill comes 3s after SIGTERM, before readiness (15s) can fail, but the fix is the grace.
+    const objects = variant(["Deployment", "spec.template.spec.terminationGracePeriodSeconds", 8]);
+    assert.deepEqual(ids(objects, "shutdown.readiness-unaffected"), []);
+    assert.deepEqual(ids(objects, "shutdown.grace-shorter-than-prestop"), ["Deployment/shop/web"]);
+    const raised = variant(["Deployment", "spec.template.spec.terminationGracePeriodSeconds", 12]);
+    assert.deepEqual(ids(raised, "shutdown.readiness-unaffected"), ["Deployment/shop/web"]);
+  });
+
+  it("judges a namespace's quota only when the input creates the namespace and runs workloads in it", () => {
+    const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } };
+    assert.deepEqual(ids(compliantSet(), "resources.namespace-quota-missing"), []);
+    assert.deepEqual(ids([...compliantSet(), namespace], "resources.namespace-quota-missing"), ["Namespace/shop"]);
+    const configOnly = compliantSet().filter((o) => o.kind === "ConfigMap");
+    assert.deepEqual(ids([...configOnly, namespace], "resources.namespace-quota-missing"), []);
+  });
+
   it("reports a removed apiVersion as removed only, not also as deprecated", () => {
     const objects = variant(["Deployment", "apiVersion", "extensions/v1beta1"]);
     assert.deepEqual(all(objects, { kubernetesVersion: "1.24", only: (c) => c.startsWith("api.") }), [

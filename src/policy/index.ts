@@ -29,6 +29,8 @@ export {
 export { probeChecks } from "./probes.ts";
 export { rbacChecks } from "./rbac.ts";
 export { resourceChecks } from "./resources.ts";
+export { enforcedFactor, penalty, type Scored, type Scores, score, severityWeights } from "./scores.ts";
+export { type ProducedSecret, producedSecrets } from "./secret-sources.ts";
 export { encryptedAnnotation, secretChecks } from "./secrets.ts";
 export { securityChecks } from "./security.ts";
 export { preStopSeconds, shutdownChecks } from "./shutdown.ts";

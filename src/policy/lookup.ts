@@ -6,6 +6,7 @@
 
 import type { KubeObject } from "../kube/types.ts";
 import { kindsOf, labelsOf, podLabelsOf, rec, text } from "./objects.ts";
+import { producedSecrets } from "./secret-sources.ts";
 import type { CheckContext } from "./types.ts";
 
 /** An object that runs pods, with its pods' labels and the kind names and tokens it matches. */
@@ -23,6 +24,11 @@ export interface Lookup {
   names(kind: string, namespace: string): ReadonlySet<string>;
   /** The object of one of Kubernetes' own kinds with that name in the namespace (the first, if repeated). */
   get(kind: string, namespace: string, name: string): KubeObject | undefined;
+  /**
+   * The names of the Secrets the namespace gets from the input: Secret manifests, and the Secrets that
+   * ExternalSecrets, ClusterExternalSecrets and SealedSecrets create (secret-sources.ts).
+   */
+  secrets(namespace: string): ReadonlySet<string>;
   /** Whether any object (any group) of that kind and name is in the namespace. */
   has(kind: string, namespace: string, name: string): boolean;
   /** The HorizontalPodAutoscalers of the namespace whose scaleTargetRef names this kind and name. */
@@ -82,6 +88,8 @@ function build(context: CheckContext): Lookup {
   const services = new BySelectorPair();
   const workloads = new Buckets<Workload>();
   const workloadsByLabel = new Buckets<Workload>();
+  // Secrets made by other objects, by namespace ("*": any namespace).
+  const produced = new Buckets<string>();
   for (const o of context.objects) {
     const namespace = o.metadata?.namespace ?? "";
     const name = o.metadata?.name ?? "";
@@ -103,6 +111,7 @@ function build(context: CheckContext): Lookup {
         if (Object.keys(selector).length > 0) services.add(namespace, selector, o);
       }
     }
+    for (const p of producedSecrets(o)) produced.add(p.namespace, p.name);
     const labels = podLabelsOf(o, context);
     if (labels) {
       const workload = { object: o, labels, kinds };
@@ -111,15 +120,27 @@ function build(context: CheckContext): Lookup {
     }
   }
   const nameSets = new Map<string, ReadonlySet<string>>();
+  const secretSets = new Map<string, ReadonlySet<string>>();
+  const names = (kind: string, namespace: string): ReadonlySet<string> => {
+    const k = key(kind, namespace);
+    let found = nameSets.get(k);
+    if (!found) {
+      const objects = byKind.get(k);
+      found = objects.length > 0 ? new Set(objects.map((o) => o.metadata?.name ?? "")) : noNames;
+      nameSets.set(k, found);
+    }
+    return found;
+  };
   return {
     of: (kind, namespace) => byKind.get(key(kind, namespace)),
-    names(kind, namespace) {
-      const k = key(kind, namespace);
-      let found = nameSets.get(k);
+    names,
+    secrets(namespace) {
+      let found = secretSets.get(namespace);
       if (!found) {
-        const objects = byKind.get(k);
-        found = objects.length > 0 ? new Set(objects.map((o) => o.metadata?.name ?? "")) : noNames;
-        nameSets.set(k, found);
+        const made = [...produced.get(namespace), ...produced.get("*")];
+        const manifests = names("Secret", namespace);
+        found = made.length > 0 ? new Set([...manifests, ...made]) : manifests;
+        secretSets.set(namespace, found);
       }
       return found;
     },

@@ -1,6 +1,10 @@
-/** Resource checks: requests and limits that let the scheduler place pods and keep nodes from OOM. */
+/**
+ * Resource checks: requests and limits that let the scheduler place pods and keep nodes from OOM, and the
+ * ResourceQuota and LimitRange of a namespace the input creates.
+ */
 
 import type { KubeObject } from "../kube/types.ts";
+import { lookup } from "./lookup.ts";
 import { eachContainer, podKinds, quantity, rec } from "./objects.ts";
 import type { Check, CheckContext, Severity, Violation } from "./types.ts";
 
@@ -37,7 +41,42 @@ function missingCheck(
   };
 }
 
-/** The resource request and limit checks. */
+/**
+ * A Namespace of the input whose workloads (in the input) have no object of `kind` beside them. Only a
+ * Namespace the input itself creates is judged: a partial input (one app of a shared namespace) says
+ * nothing about the quota others keep.
+ */
+function namespaceCheck(
+  id: string,
+  severity: Severity,
+  kind: "ResourceQuota" | "LimitRange",
+  why: string,
+  fix: string,
+): Check {
+  return {
+    id,
+    severity,
+    title: `Namespace with workloads has no ${kind}`,
+    why,
+    fix,
+    kinds: ["Namespace"],
+    run: (o, context) => {
+      const namespace = o.metadata.name ?? "";
+      const found = lookup(context);
+      const workloads = found.workloadsFor(namespace, {});
+      if (workloads.length === 0 || found.of(kind, namespace).length > 0) return [];
+      const n = workloads.length;
+      return [
+        {
+          field: "metadata.name",
+          message: `namespace ${namespace} runs ${n} workload${n === 1 ? "" : "s"} and has no ${kind} in the input`,
+        },
+      ];
+    },
+  };
+}
+
+/** The resource request and limit checks, and the namespace's quota and defaults. */
 export const resourceChecks: readonly Check[] = [
   missingCheck(
     "resources.cpu-request-missing",
@@ -96,4 +135,18 @@ export const resourceChecks: readonly Check[] = [
         true,
       ),
   },
+  namespaceCheck(
+    "resources.namespace-quota-missing",
+    "warning",
+    "ResourceQuota",
+    "Nothing bounds what the namespace takes: a runaway HPA, a leak or a stuck Job starves every other team on the cluster.",
+    "Add a ResourceQuota to the namespace (requests.cpu, requests.memory, limits.memory, pods).",
+  ),
+  namespaceCheck(
+    "resources.namespace-limitrange-missing",
+    "info",
+    "LimitRange",
+    "A container without requests or limits gets none by default: it is scheduled as free and can use a whole node.",
+    "Add a LimitRange with defaultRequest and default for Containers.",
+  ),
 ];

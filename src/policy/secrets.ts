@@ -1,8 +1,9 @@
 /** Config and secret checks: plaintext Secrets, secrets in env and ConfigMaps, dangling and duplicate references. */
 
+import type { KubeObject } from "../kube/types.ts";
 import { lookup } from "./lookup.ts";
-import { type ContainerRef, containersOf, eachContainer, podKinds, rec, recs, text } from "./objects.ts";
-import type { Check, Violation } from "./types.ts";
+import { type ContainerRef, containersOf, eachContainer, podKinds, podSpecOf, rec, recs, text } from "./objects.ts";
+import type { Check, CheckContext, Violation } from "./types.ts";
 
 /** Annotation that marks a Secret manifest as encrypted by a tool other than SOPS. */
 export const encryptedAnnotation = "kaika.dev/encrypted";
@@ -15,17 +16,71 @@ const secretValue = /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----|\b(?:AKIA|ASIA)[0-9
 /** Literal values that are placeholders or references, not secrets. */
 const harmless = /^(?:|\d+|true|false|\$\(.*\)|\$\{.*\}|<.*>|changeme|redacted)$/i;
 
-/** The Secret names a container reads: env valueFrom.secretKeyRef and envFrom.secretRef, with their fields. */
-function secretRefs(c: ContainerRef): { name: string; field: string }[] {
+/**
+ * An absolute file path of two or more segments (`/run/secrets/db`): where a secret is mounted, not the
+ * secret. Without `+` and `=`, so a base64 secret that happens to start with a slash still counts.
+ */
+const absolutePath = /^(?:\/[\w.@,:-]+){2,}\/?$/;
+
+/** Names that point at a secret instead of holding it: DB_PASSWORD_FILE, TOKEN_PATH, SECRETS_DIR. */
+const pointer = /_(?:FILE|PATH|DIR)$/i;
+
+/** Whether an env var with a secret-looking name has a literal value that is a secret. */
+function literalSecret(name: string, value: unknown): boolean {
+  if (typeof value !== "string" || !secretName.test(name) || pointer.test(name)) return false;
+  const trimmed = value.trim();
+  return !harmless.test(trimmed) && !absolutePath.test(trimmed);
+}
+
+/** A reference to a Secret, with the field that makes it. */
+interface SecretRef {
+  readonly name: string;
+  readonly field: string;
+  /** Who reads it, for the message: "container web", "volume db". */
+  readonly reader: string;
+}
+
+/**
+ * The Secret names a container reads, without the optional ones (the kubelet starts the pod without them):
+ * env valueFrom.secretKeyRef and envFrom.secretRef.
+ */
+function containerSecretRefs(c: ContainerRef): SecretRef[] {
+  const reader = `container ${c.name}`;
   const env = recs(c.container.env).flatMap((e) => {
-    const name = text(rec(rec(e.valueFrom).secretKeyRef).name);
-    return name ? [{ name, field: `${c.path}.env[${text(e.name)}].valueFrom.secretKeyRef` }] : [];
+    const ref = rec(rec(e.valueFrom).secretKeyRef);
+    const name = text(ref.name);
+    return name && ref.optional !== true
+      ? [{ name, reader, field: `${c.path}.env[${text(e.name)}].valueFrom.secretKeyRef` }]
+      : [];
   });
   const from = recs(c.container.envFrom).flatMap((e, i) => {
-    const name = text(rec(e.secretRef).name);
-    return name ? [{ name, field: `${c.path}.envFrom[${i}].secretRef` }] : [];
+    const ref = rec(e.secretRef);
+    const name = text(ref.name);
+    return name && ref.optional !== true ? [{ name, reader, field: `${c.path}.envFrom[${i}].secretRef` }] : [];
   });
   return [...env, ...from];
+}
+
+/** The Secret names a pod's volumes mount, without the optional ones: secret and projected secret sources. */
+function volumeSecretRefs(object: KubeObject, context: CheckContext): SecretRef[] {
+  const pod = podSpecOf(object, context);
+  if (!pod) return [];
+  return recs(pod.spec.volumes).flatMap((v) => {
+    const volume = text(v.name);
+    const reader = `volume ${volume}`;
+    const field = `${pod.path}.volumes[${volume}]`;
+    const secret = rec(v.secret);
+    const direct = text(secret.secretName);
+    const refs: SecretRef[] =
+      direct && secret.optional !== true ? [{ name: direct, reader, field: `${field}.secret` }] : [];
+    recs(rec(v.projected).sources).forEach((source, i) => {
+      const projected = rec(source.secret);
+      const name = text(projected.name);
+      if (name && projected.optional !== true)
+        refs.push({ name, reader, field: `${field}.projected.sources[${i}].secret` });
+    });
+    return refs;
+  });
 }
 
 /** The config and secret checks. */
@@ -57,7 +112,7 @@ export const secretChecks: readonly Check[] = [
     run: (o, context) =>
       containersOf(o, context, true).flatMap((c): Violation[] =>
         recs(c.container.env)
-          .filter((e) => secretName.test(text(e.name)) && typeof e.value === "string" && !harmless.test(e.value.trim()))
+          .filter((e) => literalSecret(text(e.name), e.value))
           .map((e) => ({
             field: `${c.path}.env[${text(e.name)}].value`,
             message: `container ${c.name}: env ${text(e.name)} has a literal value`,
@@ -83,19 +138,15 @@ export const secretChecks: readonly Check[] = [
     id: "secrets.ref-missing",
     severity: "info",
     title: "Referenced Secret is not in the input",
-    why: "If nothing else creates it, pods stay in CreateContainerConfigError.",
-    fix: "Add the Secret (encrypted) to the sources, or make sure an operator (External Secrets, …) creates it.",
+    why: "If nothing else creates it, pods stay in CreateContainerConfigError (env) or ContainerCreating (volume).",
+    fix: "Add the Secret (encrypted), an ExternalSecret or a SealedSecret to the sources, or mark the reference optional.",
     kinds: podKinds,
     run: (o, context) => {
-      const present = lookup(context).names("Secret", o.metadata.namespace ?? "");
-      return containersOf(o, context, true).flatMap((c) =>
-        secretRefs(c)
-          .filter((ref) => !present.has(ref.name))
-          .map((ref) => ({
-            field: ref.field,
-            message: `container ${c.name} reads Secret ${ref.name}, not in the input`,
-          })),
-      );
+      const present = lookup(context).secrets(o.metadata.namespace ?? "");
+      const refs = [...containersOf(o, context, true).flatMap(containerSecretRefs), ...volumeSecretRefs(o, context)];
+      return refs
+        .filter((ref) => !present.has(ref.name))
+        .map((ref) => ({ field: ref.field, message: `${ref.reader} reads Secret ${ref.name}, not in the input` }));
     },
   },
   {

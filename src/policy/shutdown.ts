@@ -1,4 +1,7 @@
-/** Graceful shutdown checks: a grace period longer than preStop, and a preStop on pods behind a Service. */
+/**
+ * Graceful shutdown checks: a grace period longer than preStop, a preStop on pods behind a Service, and a
+ * readinessProbe that can fail between SIGTERM and the kill.
+ */
 
 import type { KubeObject } from "../kube/types.ts";
 import { lookup } from "./lookup.ts";
@@ -12,6 +15,7 @@ import {
   podLabelsOf,
   podSpecOf,
   rec,
+  servingKinds,
   templated,
   text,
 } from "./objects.ts";
@@ -30,6 +34,11 @@ export function preStopSeconds(container: Fields): number {
 
 /** Seconds the kubelet still needs after preStop to stop the process with SIGTERM. */
 const stopMargin = 5;
+
+/** Kubernetes' probe defaults. */
+const defaultPeriod = 10;
+const defaultFailureThreshold = 3;
+const defaultGrace = 30;
 
 /** Whether a Service in the input routes to the workload's pods. */
 function behindService(object: KubeObject, context: CheckContext): boolean {
@@ -51,7 +60,7 @@ export const shutdownChecks: readonly Check[] = [
     run: (o, context) => {
       const pod = podSpecOf(o, context);
       if (!pod) return [];
-      const grace = num(pod.spec.terminationGracePeriodSeconds) ?? 30;
+      const grace = num(pod.spec.terminationGracePeriodSeconds) ?? defaultGrace;
       return eachContainer(o, context, (c) => {
         const sleep = preStopSeconds(c.container);
         return sleep > 0 && grace < sleep + stopMargin
@@ -80,6 +89,35 @@ export const shutdownChecks: readonly Check[] = [
               message: `container ${c.name} has no preStop: clients may see 5xx during rollout`,
             },
       );
+    },
+  },
+  {
+    id: "shutdown.readiness-unaffected",
+    severity: "info",
+    title: "readinessProbe cannot fail before the container is killed",
+    why: "The endpoint stays serving until readiness fails: kube-proxy (with no ready endpoint left) and health-checking load balancers keep sending requests to a pod that stopped accepting them.",
+    fix: "Keep readiness periodSeconds × failureThreshold under terminationGracePeriodSeconds minus the preStop sleep (e.g. periodSeconds: 5, failureThreshold: 2).",
+    kinds: servingKinds,
+    run: (o, context) => {
+      const pod = podSpecOf(o, context);
+      if (!pod || !behindService(o, context)) return [];
+      const grace = num(pod.spec.terminationGracePeriodSeconds) ?? defaultGrace;
+      return eachContainer(o, context, (c) => {
+        const probe = c.container.readinessProbe;
+        if (typeof probe !== "object" || probe === null) return undefined;
+        const sleep = preStopSeconds(c.container);
+        // A grace period shorter than preStop is shutdown.grace-shorter-than-prestop's finding.
+        if (grace < sleep + stopMargin) return undefined;
+        const period = num(rec(probe).periodSeconds) ?? defaultPeriod;
+        const threshold = num(rec(probe).failureThreshold) ?? defaultFailureThreshold;
+        const afterTerm = grace - sleep;
+        return period * threshold > afterTerm
+          ? {
+              field: `${c.path}.readinessProbe`,
+              message: `container ${c.name}: readiness takes up to ${period * threshold}s to fail (${period}s × ${threshold}), it is killed ${afterTerm}s after SIGTERM (grace ${grace}s${sleep > 0 ? ` − preStop ${sleep}s` : ""})`,
+            }
+          : undefined;
+      });
     },
   },
 ];

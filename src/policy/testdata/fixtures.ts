@@ -164,7 +164,7 @@ const compliant: readonly KubeObject[] = [
                 requests: { cpu: "200m", memory: "512Mi", "ephemeral-storage": "1Gi" },
                 limits: { memory: "512Mi" },
               },
-              readinessProbe: { httpGet: { path: "/ready", port: "http" } },
+              readinessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 5 },
               livenessProbe: { tcpSocket: { port: "http" } },
               lifecycle: { preStop: { sleep: { seconds: 5 } } },
               securityContext: {

@@ -1,12 +1,35 @@
 /** Check table rows: security, RBAC, secrets, wiring. */
 
-import { pod, web } from "./fixtures.ts";
+import { type Edit, pod, web } from "./fixtures.ts";
 
 const D = "Deployment";
 /** The Argo Rollout of the compliant set. */
 const R = "Rollout";
 
 import type { Row } from "./table.ts";
+
+/** The web container reads Secret stripe instead of web-db. */
+const stripeRef: Edit = [D, `${web}.env.0.valueFrom.secretKeyRef.name`, "stripe"];
+
+/** An External Secrets ExternalSecret in namespace shop (or `namespace`), with `spec` merged in. */
+const externalSecret = (name: string, spec: Record<string, unknown> = {}, namespace = "shop") => ({
+  apiVersion: "external-secrets.io/v1",
+  kind: "ExternalSecret",
+  metadata: { name, namespace },
+  spec: {
+    secretStoreRef: { kind: "ClusterSecretStore", name: "aws" },
+    data: [{ secretKey: "api-key", remoteRef: { key: "shop/stripe" } }],
+    ...spec,
+  },
+});
+
+/** A ClusterExternalSecret writing Secret stripe into the namespaces it names or selects. */
+const clusterExternalSecret = (namespaces: Record<string, unknown>) => ({
+  apiVersion: "external-secrets.io/v1",
+  kind: "ClusterExternalSecret",
+  metadata: { name: "stripe" },
+  spec: { ...namespaces, externalSecretSpec: externalSecret("stripe").spec },
+});
 
 /** Rows for the security, RBAC, secrets and wiring checks. */
 export const clusterRows: readonly Row[] = [
@@ -140,10 +163,21 @@ export const clusterRows: readonly Row[] = [
     bad: [
       [[D, `${web}.env.0`, { name: "DB_PASSWORD", value: "hunter2" }]],
       [[D, `${web}.env.1`, { name: "stripe_api_key", value: "sk_live_x" }]],
+      // A base64 secret that starts with a slash is no path; neither is a name merely containing FILE.
+      [[D, `${web}.env.1`, { name: "API_TOKEN", value: "/9j+4Kq/ZW1hbmQ=" }]],
+      [[D, `${web}.env.1`, { name: "FILE_SERVER_PASSWORD", value: "hunter2" }]],
     ],
     good: [
       [[D, `${web}.env.1`, { name: "TOKEN_TTL_SECONDS", value: "3600" }]],
       [[D, `${web}.env.1`, { name: "SECRET_FILE", value: "" }]],
+      // Where the secret is mounted, not the secret: an absolute path, or a name ending _FILE, _PATH, _DIR.
+      [
+        [D, `${web}.env.1`, { name: "DATABASE_PASSWORD_FILE", value: "/etc/checkout/db/password" }],
+        [D, `${web}.env.2`, { name: "POSTGRES_PASSWORD_FILE", value: "/run/secrets/pg" }],
+        [D, `${web}.env.3`, { name: "TOKEN_PATH", value: "/var/run/secrets/tokens/api" }],
+      ],
+      [[D, `${web}.env.1`, { name: "API_TOKEN", value: "/var/run/secrets/tokens/api" }]],
+      [[D, `${web}.env.1`, { name: "SECRETS_DIR", value: "secrets" }]],
     ],
     field: "spec.template.spec.containers[web].env[DB_PASSWORD].value",
   },
@@ -157,7 +191,51 @@ export const clusterRows: readonly Row[] = [
   },
   {
     id: "secrets.ref-missing",
-    bad: [[[D, `${web}.env.0.valueFrom.secretKeyRef.name`, "stripe"]], [["-Secret", "", undefined]]],
+    bad: [
+      [[D, `${web}.env.0.valueFrom.secretKeyRef.name`, "stripe"]],
+      [["-Secret", "", undefined]],
+      [[D, `${web}.envFrom.0.secretRef.name`, "stripe"]],
+      [[D, `${pod}.volumes`, [{ name: "tls", secret: { secretName: "web-tls" } }]]],
+      [[D, `${pod}.volumes`, [{ name: "creds", projected: { sources: [{ secret: { name: "web-tls" } }] } }]]],
+      // An ExternalSecret that writes nothing, or writes into another namespace.
+      [stripeRef, ["+", "", externalSecret("stripe", { target: { creationPolicy: "None" } })]],
+      [stripeRef, ["+", "", externalSecret("stripe", {}, "payments")]],
+      [stripeRef, ["+", "", clusterExternalSecret({ namespaces: ["payments"] })]],
+    ],
+    good: [
+      // Made by an ExternalSecret (target.name, default its name), a ClusterExternalSecret or a SealedSecret.
+      [stripeRef, ["+", "", externalSecret("stripe")]],
+      [stripeRef, ["+", "", externalSecret("payments-stripe", { target: { name: "stripe" } })]],
+      [stripeRef, ["+", "", clusterExternalSecret({ namespaces: ["shop"] })]],
+      [stripeRef, ["+", "", clusterExternalSecret({ namespaceSelectors: [{ matchLabels: { team: "shop" } }] })]],
+      [
+        stripeRef,
+        [
+          "+",
+          "",
+          {
+            apiVersion: "bitnami.com/v1alpha1",
+            kind: "SealedSecret",
+            metadata: { name: "stripe", namespace: "shop" },
+            spec: { encryptedData: { "api-key": "AgBy3i4OJSWK+PiTySYZZA==" } },
+          },
+        ],
+      ],
+      // Optional references: the kubelet starts the pod without them.
+      [[D, `${web}.env.0.valueFrom.secretKeyRef`, { name: "stripe", key: "api-key", optional: true }]],
+      [[D, `${web}.envFrom.0.secretRef`, { name: "stripe", optional: true }]],
+      [
+        [
+          D,
+          `${pod}.volumes`,
+          [
+            { name: "tls", secret: { secretName: "web-tls", optional: true } },
+            { name: "creds", projected: { sources: [{ secret: { name: "web-tls", optional: true } }] } },
+            { name: "db", secret: { secretName: "web-db" } },
+          ],
+        ],
+      ],
+    ],
     field: "spec.template.spec.containers[web].env[DB_PASSWORD].valueFrom.secretKeyRef",
   },
   {

@@ -1,12 +1,41 @@
 /** Check table rows: probes, shutdown, resources, availability, images. */
 
-import { pod, web } from "./fixtures.ts";
+import { type Edit, pod, web } from "./fixtures.ts";
 
 const D = "Deployment";
 /** The Argo Rollout of the compliant set: a custom resource whose pod template the engine knows. */
 const R = "Rollout";
 
 import type { Row } from "./table.ts";
+
+const namespace = (name: string) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+const quota = (ns: string) => ({
+  apiVersion: "v1",
+  kind: "ResourceQuota",
+  metadata: { name: "compute", namespace: ns },
+  spec: { hard: { "requests.cpu": "8", "requests.memory": "16Gi", "limits.memory": "24Gi" } },
+});
+const limitRange = (ns: string) => ({
+  apiVersion: "v1",
+  kind: "LimitRange",
+  metadata: { name: "defaults", namespace: ns },
+  spec: {
+    limits: [{ type: "Container", defaultRequest: { cpu: "100m", memory: "128Mi" }, default: { memory: "256Mi" } }],
+  },
+});
+
+/**
+ * Namespace objects the namespace checks leave alone: one with its quota and defaults, one without
+ * workloads, and none at all (the compliant set: a partial input says nothing about the namespace).
+ */
+const namespaceGood: readonly (readonly Edit[])[] = [
+  [
+    ["+", "", namespace("shop")],
+    ["+", "", quota("shop")],
+    ["+", "", limitRange("shop")],
+  ],
+  [["+", "", namespace("monitoring")]],
+];
 
 /** Rows for the workload checks. */
 export const workloadRows: readonly Row[] = [
@@ -24,7 +53,7 @@ export const workloadRows: readonly Row[] = [
     id: "probes.liveness-equals-readiness",
     bad: [
       [[D, `${web}.livenessProbe`, { periodSeconds: 5, httpGet: { port: "http", path: "/ready" } }]],
-      [[R, `${web}.livenessProbe`, { httpGet: { path: "/ready", port: "http" } }]],
+      [[R, `${web}.livenessProbe`, { periodSeconds: 5, httpGet: { path: "/ready", port: "http" } }]],
     ],
     good: [
       [
@@ -42,7 +71,7 @@ export const workloadRows: readonly Row[] = [
     bad: [[[D, `${web}.readinessProbe.httpGet.port`, "metrics"]], [[D, `${web}.livenessProbe.httpGet.port`, 9090]]],
     good: [
       [[D, `${web}.readinessProbe.httpGet.port`, 8080]],
-      [[D, `${web}.readinessProbe`, { tcpSocket: { port: "8080" } }]],
+      [[D, `${web}.readinessProbe`, { tcpSocket: { port: "8080" }, periodSeconds: 5 }]],
     ],
     field: "spec.template.spec.containers[web].readinessProbe",
   },
@@ -67,9 +96,16 @@ export const workloadRows: readonly Row[] = [
         [D, `${web}.lifecycle.preStop`, { exec: { command: ["/bin/sh", "-c", "sleep 40"] } }],
       ],
     ],
+    // Readiness made quick enough to fail in the seconds left after preStop (shutdown.readiness-unaffected).
     good: [
-      [[D, `${pod}.terminationGracePeriodSeconds`, 10]],
-      [[D, `${web}.lifecycle.preStop`, { exec: { command: ["sleep", "20"] } }]],
+      [
+        [D, `${pod}.terminationGracePeriodSeconds`, 10],
+        [D, `${web}.readinessProbe.periodSeconds`, 1],
+      ],
+      [
+        [D, `${web}.lifecycle.preStop`, { exec: { command: ["sleep", "20"] } }],
+        [D, `${web}.readinessProbe.periodSeconds`, 3],
+      ],
     ],
     field: "spec.template.spec.terminationGracePeriodSeconds",
   },
@@ -92,6 +128,37 @@ export const workloadRows: readonly Row[] = [
       ],
     ],
     field: "spec.template.spec.containers[web].lifecycle.preStop",
+  },
+  {
+    // The compliant web: readiness 5s × 3 = 15s, grace 30s, preStop 5s: 25s after SIGTERM.
+    id: "shutdown.readiness-unaffected",
+    bad: [
+      [[D, `${web}.readinessProbe.failureThreshold`, 6]],
+      [[D, `${pod}.terminationGracePeriodSeconds`, 18]],
+      [[D, `${web}.readinessProbe.periodSeconds`, undefined]],
+      [
+        [D, `${web}.lifecycle`, undefined],
+        [D, `${web}.readinessProbe.periodSeconds`, 20],
+      ],
+      [[R, `${web}.readinessProbe.periodSeconds`, 10]],
+    ],
+    good: [
+      [[D, `${web}.readinessProbe.failureThreshold`, 5]],
+      [
+        [D, `${web}.readinessProbe.failureThreshold`, 6],
+        [D, `${pod}.terminationGracePeriodSeconds`, 90],
+      ],
+      [
+        [D, `${web}.readinessProbe.failureThreshold`, 6],
+        ["-Service/web", "", undefined],
+        ["-Ingress", "", undefined],
+      ],
+      [
+        [D, `${web}.readinessProbe.failureThreshold`, 6],
+        ["Service/web", "spec.type", "ExternalName"],
+      ],
+    ],
+    field: "spec.template.spec.containers[web].readinessProbe",
   },
   {
     id: "resources.cpu-request-missing",
@@ -118,6 +185,32 @@ export const workloadRows: readonly Row[] = [
     bad: [[[D, `${web}.resources.limits.memory`, "128Mi"]], [[D, `${web}.resources.limits.memory`, "256M"]]],
     good: [[[D, `${web}.resources.limits.memory`, "1Gi"]], [[D, `${web}.resources.limits.memory`, 268435456]]],
     field: "spec.template.spec.containers[web].resources.limits.memory",
+  },
+  {
+    id: "resources.namespace-quota-missing",
+    bad: [
+      [["+", "", namespace("shop")]],
+      [
+        ["+", "", namespace("shop")],
+        ["+", "", quota("other")],
+        ["+", "", limitRange("shop")],
+      ],
+    ],
+    good: namespaceGood,
+    field: "metadata.name",
+  },
+  {
+    id: "resources.namespace-limitrange-missing",
+    bad: [
+      [["+", "", namespace("shop")]],
+      [
+        ["+", "", namespace("shop")],
+        ["+", "", quota("shop")],
+        ["+", "", limitRange("other")],
+      ],
+    ],
+    good: namespaceGood,
+    field: "metadata.name",
   },
   {
     id: "availability.single-replica",
