@@ -17,6 +17,8 @@ export const ClusterSpec = Type.Object({
 export const ClusterSyncState = Type.Object({
   sync: Type.String({ description: "namespace/name of the Sync." }),
   revision: Type.Optional(Type.String({ description: "Revision applied and healthy here." })),
+  applying: Type.Optional(Type.String({ description: "Revision being applied now." })),
+  failedRevision: Type.Optional(Type.String({ description: "Revision whose last attempt failed here." })),
   state: Type.String({ description: "Applied, Progressing, Failed, Unreachable, Pending or Held." }),
   message: Type.Optional(Type.String()),
   violations: Type.Optional(Type.Integer({ description: "Readiness findings the policy warned about." })),
@@ -31,6 +33,8 @@ export const ClusterStatus = Type.Object({
   kubernetesVersion: Type.Optional(Type.String()),
   nodeCount: Type.Optional(Type.Integer()),
   lastContactTime: Type.Optional(Type.String({ format: "date-time", description: "Last successful probe." })),
+  shard: Type.Optional(Type.Integer({ description: "The shard the cluster belongs to (kaika run --shards)." })),
+  handledBy: Type.Optional(Type.String({ description: "Identity of the kaika replica holding that shard." })),
   syncs: Type.Optional(
     Type.Array(ClusterSyncState, {
       "x-kubernetes-list-type": "map",

@@ -176,6 +176,9 @@ export const SyncStatus = Type.Object({
       Type.Object({
         name: Type.String(),
         wave: Type.Optional(Type.String()),
+        desiredRevision: Type.Optional(
+          Type.String({ description: "What the rollout wants this cluster to run now (read by its shard's worker)." }),
+        ),
         revision: Type.Optional(Type.String({ description: "Revision applied and healthy." })),
         state: Type.String({ description: "Applied, Progressing, Failed, Unreachable, Pending or Held." }),
         message: Type.Optional(Type.String()),

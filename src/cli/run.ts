@@ -1,13 +1,16 @@
 /** `kaika run`: the controller process — installs the CRDs, then runs the GitSource and Sync controllers. */
 import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { kaikaCrds } from "../api/crds.ts";
 import { addAuditControllerIfServed } from "../audit/index.ts";
 import { parseDuration } from "../controllers/durations.ts";
 import { addControllers } from "../controllers/index.ts";
 import { addSloControllerIfServed } from "../controllers/slo.ts";
+import { Shards } from "../fleet/shards.ts";
 import { sloGate } from "../fleet/slo-gate.ts";
+import { ensureNamespace } from "../kube/api.ts";
 import { ledgerLocationIn, openLedger } from "../ledger/index.ts";
 import { cacheDir } from "../localfleet/binaries.ts";
 import { Notifier } from "../notify/index.ts";
@@ -16,6 +19,7 @@ import { serveAdmission } from "../server/admission-server.ts";
 import { type WebhookOptions, webhookListener } from "../server/webhook.ts";
 import { connect } from "./connect.ts";
 import type { GlobalOptions } from "./main.ts";
+import { UsageError } from "./output.ts";
 
 /** Flags of `kaika run`, named as controller-runtime names them. */
 export interface RunFlags {
@@ -37,6 +41,10 @@ export interface RunFlags {
   readonly clusterProbeInterval: string;
   readonly fleetConcurrency: string;
   readonly ledger?: string;
+  readonly shards: string;
+  readonly leaderElectLeaseDuration: string;
+  readonly leaderElectRenewDeadline: string;
+  readonly leaderElectRetryPeriod: string;
   readonly prometheusUrl?: string;
   readonly sloInterval: string;
   readonly notifyWebhookUrl?: string[];
@@ -51,9 +59,35 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     for (const crd of kaikaCrds()) await api.apply(crd, { fieldManager: "kaika", force: true });
     log.info("CRDs installed");
   }
+  const shardCount = Number(flags.shards);
+  if (!(Number.isInteger(shardCount) && shardCount >= 1)) throw new UsageError("--shards must be a whole number ≥ 1");
+  if (shardCount > 1 && !flags.leaderElect)
+    throw new UsageError("--shards above 1 needs --leader-elect: replicas split the clusters, one leader plans");
+  const leases = {
+    leaseDurationMs: Number(flags.leaderElectLeaseDuration) * 1000,
+    renewDeadlineMs: Number(flags.leaderElectRenewDeadline) * 1000,
+    retryPeriodMs: Number(flags.leaderElectRetryPeriod) * 1000,
+  };
+  const identity = `${hostname()}_${process.pid}`;
+  const shardListeners: (() => void)[] = [];
+  const shards =
+    shardCount > 1
+      ? Shards.leased({
+          api,
+          namespace: flags.leaderElectionNamespace,
+          count: shardCount,
+          identity,
+          ...leases,
+          log,
+          onChange: () => {
+            for (const listener of shardListeners) listener();
+          },
+        })
+      : Shards.single();
   const manager = new Manager({
     api,
     log,
+    ...leases,
     metricsBindAddress: flags.metricsBindAddress,
     healthProbeBindAddress: flags.healthProbeBindAddress,
     leaderElection: flags.leaderElect,
@@ -71,6 +105,9 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     clusterProbeIntervalMs: Number(flags.clusterProbeInterval) * 1000,
     fleetConcurrency: { overall: Number(flags.fleetConcurrency) },
     ledger,
+    shards,
+    identity,
+    onShardsChange: (callback) => shardListeners.push(callback),
     ...(flags.prometheusUrl ? { sloGate: sloGate(flags.prometheusUrl, notifier) } : {}),
   });
   const slo = await addSloControllerIfServed(
@@ -111,6 +148,8 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
           log,
         });
   if (admission) log.info({ address: flags.admissionBindAddress }, "serving the readiness admission webhook");
+  if (shardCount > 1) await ensureNamespace(api, flags.leaderElectionNamespace);
+  const sharding = shards.run(stop.signal);
   try {
     await manager.start(stop.signal);
   } catch (error) {
@@ -119,6 +158,8 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
   } finally {
     hooks?.closeAllConnections();
     hooks?.close();
+    stop.abort();
+    await sharding;
     await admission?.close();
     await ledger.close();
     await api.close();

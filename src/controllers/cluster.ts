@@ -1,15 +1,17 @@
 /**
- * The Cluster controller: builds a client from each Cluster's kubeconfig
- * Secret, probes the cluster (version, nodes) on an interval, and reports
- * reachability and what every Sync runs there in the Cluster's status.
- * A cluster that comes back wakes the Syncs that target it, so it catches up.
+ * The Cluster controller, on every replica for the clusters of its shards:
+ * builds a client from each Cluster's kubeconfig Secret, probes the cluster
+ * (version, nodes) on an interval, starts the applies the Syncs want there,
+ * and reports reachability and what every Sync runs there in the Cluster's
+ * status. A cluster that comes back wakes the Syncs that target it.
  */
 import type { ClusterSpec, ClusterStatus } from "../api/cluster.ts";
+import { type Shards, shardOf } from "../fleet/shards.ts";
 import type { ClusterConnection, FleetState } from "../fleet/state.ts";
 import { KubeApi } from "../kube/api.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
-import type { Informer, ReconcileContext, Reconciler, Request, Result } from "../runtime/index.ts";
+import type { Informer, Logger, ReconcileContext, Reconciler, Request, Result } from "../runtime/index.ts";
 import { statusConditions } from "../runtime/index.ts";
 import { writeStatus } from "./status.ts";
 
@@ -20,31 +22,39 @@ export type ClusterObject = KubeObject & { spec: ClusterSpec; status?: ClusterSt
 
 const probeTimeoutMs = 5000;
 
-/** Probes Clusters and keeps their connections in the fleet state. */
+/** What the Cluster reconciler needs besides the API. */
+export interface ClusterReconcilerOptions {
+  readonly probeIntervalMs: number;
+  /** Which clusters this replica handles. */
+  readonly shards: Shards;
+  /** This replica's identity, shown in status.handledBy. */
+  readonly identity: string;
+  /** A cluster answered again: wake the Syncs that target it. */
+  readonly onReachable: (namespace: string, cluster: string) => void;
+  /** Starts the applies the Syncs want on a reachable cluster this replica handles. */
+  readonly work: (cluster: ClusterObject, connection: ClusterConnection, log: Logger) => void;
+}
+
+/** Probes the Clusters of this replica's shards, keeps their connections, and reports them in status. */
 export class ClusterReconciler implements Reconciler {
   readonly #api: KubeApi;
   readonly #clusters: Informer<ClusterObject>;
   readonly #fleet: FleetState;
-  readonly #probeIntervalMs: number;
-  readonly #onReachable: (namespace: string, cluster: string) => void;
+  readonly #options: ClusterReconcilerOptions;
 
-  constructor(
-    api: KubeApi,
-    clusters: Informer<ClusterObject>,
-    fleet: FleetState,
-    options: { probeIntervalMs: number; onReachable: (namespace: string, cluster: string) => void },
-  ) {
+  constructor(api: KubeApi, clusters: Informer<ClusterObject>, fleet: FleetState, options: ClusterReconcilerOptions) {
     this.#api = api;
     this.#clusters = clusters;
     this.#fleet = fleet;
-    this.#probeIntervalMs = options.probeIntervalMs;
-    this.#onReachable = options.onReachable;
+    this.#options = options;
   }
 
   async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
     const key = `${request.namespace}/${request.name}`;
     const cluster = this.#clusters.get(key);
-    if (!cluster) {
+    const shards = this.#options.shards;
+    // Another replica holds this cluster's shard: it probes, applies and reports.
+    if (!cluster || !shards.owns(key)) {
       await this.#forget(key);
       return undefined;
     }
@@ -67,18 +77,24 @@ export class ClusterReconciler implements Reconciler {
     const reachable = problem === undefined;
     if (before !== reachable) {
       log.info({ reachable, problem }, reachable ? "cluster reachable" : "cluster unreachable");
-      if (reachable) this.#onReachable(request.namespace ?? "", request.name);
+      if (reachable) this.#options.onReachable(request.namespace ?? "", request.name);
     }
+    // Start what the Syncs want here, so the status below already shows it as applying.
+    if (connection && reachable) this.#options.work(cluster, connection, log);
     const generation = cluster.metadata.generation;
     const status: ClusterStatus = {
       ...cluster.status,
       ...probe,
+      shard: shardOf(key, shards.count),
+      handledBy: this.#options.identity,
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       reachable,
       syncs: this.#fleet.runsOn(request.namespace ?? "", request.name).map(({ sync, run }) => ({
         sync,
         state: stateOf(run),
         ...(run.revision ? { revision: run.revision } : {}),
+        ...(run.applying ? { applying: run.applying } : {}),
+        ...(run.failed && run.failed.revision !== run.revision ? { failedRevision: run.failed.revision } : {}),
         ...(run.message ? { message: run.message.slice(0, 1000) } : {}),
         ...(run.violations ? { violations: run.violations } : {}),
         ...(run.drift ? { drift: run.drift } : {}),
@@ -93,28 +109,15 @@ export class ClusterReconciler implements Reconciler {
       ),
     };
     await writeStatus(this.#api, cluster, status);
-    return { requeueAfter: this.#probeIntervalMs };
+    return { requeueAfter: this.#options.probeIntervalMs };
   }
 
   /** A client for the Cluster, rebuilt when its Secret changed. */
   async #connect(key: string, cluster: ClusterObject): Promise<ClusterConnection> {
-    const ref = cluster.spec.kubeconfigSecretRef;
-    const namespace = cluster.metadata.namespace ?? "";
-    let secret: KubeObject;
-    try {
-      secret = await this.#api.get(gvk("v1", "Secret"), ref.name, namespace);
-    } catch (error) {
-      if (error instanceof NotFoundError)
-        throw new Error(`spec.kubeconfigSecretRef: Secret ${namespace}/${ref.name} not found`);
-      throw error;
-    }
-    const version = secret.metadata.resourceVersion ?? "";
+    const { text, version } = await readKubeconfig(this.#api, cluster);
     const existing = this.#fleet.connections.get(key);
     if (existing && existing.secretVersion === version) return existing;
-    const dataKey = ref.key ?? "kubeconfig";
-    const encoded = (secret.data as Record<string, string> | undefined)?.[dataKey];
-    if (!encoded) throw new Error(`spec.kubeconfigSecretRef: Secret ${namespace}/${ref.name} has no key "${dataKey}"`);
-    const api = KubeApi.load({ text: Buffer.from(encoded, "base64").toString("utf8") });
+    const api = KubeApi.load({ text });
     await existing?.api.close();
     const connection: ClusterConnection = { api, secretVersion: version, reachable: false };
     this.#fleet.connections.set(key, connection);
@@ -125,6 +128,39 @@ export class ClusterReconciler implements Reconciler {
     const connection = this.#fleet.connections.get(key);
     this.#fleet.connections.delete(key);
     await connection?.api.close();
+  }
+}
+
+/** The Cluster's kubeconfig from its Secret, and the Secret's resourceVersion. */
+async function readKubeconfig(api: KubeApi, cluster: ClusterObject): Promise<{ text: string; version: string }> {
+  const ref = cluster.spec.kubeconfigSecretRef;
+  const namespace = cluster.metadata.namespace ?? "";
+  let secret: KubeObject;
+  try {
+    secret = await api.get(gvk("v1", "Secret"), ref.name, namespace);
+  } catch (error) {
+    if (error instanceof NotFoundError)
+      throw new Error(`spec.kubeconfigSecretRef: Secret ${namespace}/${ref.name} not found`);
+    throw error;
+  }
+  const dataKey = ref.key ?? "kubeconfig";
+  const encoded = (secret.data as Record<string, string> | undefined)?.[dataKey];
+  if (!encoded) throw new Error(`spec.kubeconfigSecretRef: Secret ${namespace}/${ref.name} has no key "${dataKey}"`);
+  return { text: Buffer.from(encoded, "base64").toString("utf8"), version: secret.metadata.resourceVersion ?? "" };
+}
+
+/** A new client for the Cluster (the caller closes it). */
+export async function connectCluster(api: KubeApi, cluster: ClusterObject): Promise<KubeApi> {
+  return KubeApi.load({ text: (await readKubeconfig(api, cluster)).text });
+}
+
+/** Whether the cluster answers /version within 5 s (an apply failure may just be the cluster going away). */
+export async function answers(api: KubeApi): Promise<boolean> {
+  try {
+    await api.client.request("GET", "/version", { timeoutMs: probeTimeoutMs });
+    return true;
+  } catch {
+    return false;
   }
 }
 

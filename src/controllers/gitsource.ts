@@ -26,9 +26,21 @@ export class GitSourceReconciler implements Reconciler {
   readonly #sources: Informer<GitSourceObject>;
   readonly #store: ArtifactStore;
   readonly #cacheDir: string;
+  readonly #writesStatus: () => boolean;
 
-  constructor(api: KubeApi, sources: Informer<GitSourceObject>, store: ArtifactStore, cacheDir: string) {
+  /**
+   * Every replica fetches (its fleet workers need the trees); only `writesStatus()` — the leader —
+   * reports in status.
+   */
+  constructor(
+    api: KubeApi,
+    sources: Informer<GitSourceObject>,
+    store: ArtifactStore,
+    cacheDir: string,
+    writesStatus: () => boolean = () => true,
+  ) {
     this.#api = api;
+    this.#writesStatus = writesStatus;
     this.#sources = sources;
     this.#store = store;
     this.#cacheDir = cacheDir;
@@ -57,6 +69,7 @@ export class GitSourceReconciler implements Reconciler {
         timeoutMs: parseDuration(source.spec.timeout ?? "60s"),
       });
       this.#store.set(key, { ...artifact, ignore: source.spec.ignore });
+      if (!this.#writesStatus()) return { requeueAfter: interval };
       const previous = source.status?.artifact;
       const requested = source.metadata.annotations?.[reconcileRequestedAnnotation];
       await writeStatus(this.#api, source, {
@@ -80,6 +93,7 @@ export class GitSourceReconciler implements Reconciler {
     } catch (error) {
       const stalled = error instanceof SourceError && stalledCodes.has(error.code);
       const message = error instanceof Error ? error.message : String(error);
+      if (!this.#writesStatus()) throw error;
       await writeStatus(this.#api, source, {
         ...source.status,
         observedGeneration: generation,

@@ -2,6 +2,7 @@
 
 import { ReadinessPolicyKind } from "../api/readiness-policy.ts";
 import { ClusterWorkPool } from "../fleet/pool.ts";
+import { Shards } from "../fleet/shards.ts";
 import { FleetState } from "../fleet/state.ts";
 import type { SloGate } from "../fleet/waves.ts";
 import type { KubeApi } from "../kube/api.ts";
@@ -11,7 +12,8 @@ import { eventRecorder, type Manager } from "../runtime/index.ts";
 import type { HookTarget } from "../server/webhook.ts";
 import { ArtifactStore } from "./artifacts.ts";
 import { ClusterKind, type ClusterObject, ClusterReconciler } from "./cluster.ts";
-import { FleetSyncer, type LedgerSink, promoteRequestedAnnotation, retryRequestedAnnotation } from "./fleet-sync.ts";
+import { FleetSyncer, promoteRequestedAnnotation, retryRequestedAnnotation } from "./fleet-sync.ts";
+import { FleetWorker, type LedgerSink } from "./fleet-worker.ts";
 import { GitSourceKind, type GitSourceObject, GitSourceReconciler } from "./gitsource.ts";
 import { reconcileRequestedAnnotation } from "./status.ts";
 import { SyncKind, type SyncObject, SyncReconciler } from "./sync.ts";
@@ -36,6 +38,12 @@ export interface ControllerSetup {
   readonly ledger?: LedgerSink | undefined;
   /** The SLO gate of rollout waves. */
   readonly sloGate?: SloGate | undefined;
+  /** Which fleet clusters this replica handles; default all. */
+  readonly shards?: Shards | undefined;
+  /** Registers a callback for when this replica's shards change. */
+  readonly onShardsChange?: ((callback: () => void) => void) | undefined;
+  /** This replica's identity (Cluster status.handledBy). */
+  readonly identity?: string | undefined;
 }
 
 /** What the controllers offer the webhook receiver. */
@@ -58,7 +66,9 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
   const sourceController = manager.add({
     name: "gitsource",
     for: GitSourceKind,
-    reconciler: new GitSourceReconciler(api, sources, artifacts, setup.dataDir),
+    // Every replica fetches (its fleet workers apply the trees); the leader reports.
+    needLeaderElection: false,
+    reconciler: new GitSourceReconciler(api, sources, artifacts, setup.dataDir, () => manager.isLeader()),
     maxConcurrentReconciles: setup.concurrency ?? 4,
     updatePredicate: specOrRequestChanged,
   });
@@ -72,48 +82,69 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     updatePredicate: specOrRequestChanged,
   });
 
-  // The fleet: Clusters probed into the shared state; Syncs with targets roll out across them.
+  // The fleet. Every replica probes and applies to the Clusters of its shards (the worker); the leader's
+  // Sync controller plans the rollouts. They talk through status: Sync desiredRevision → Cluster syncs.
   const fleet = new FleetState();
+  const shards = setup.shards ?? Shards.single();
   const clusters = manager.cache.informer<ClusterObject>(ClusterKind);
   const wakeTargeting = (namespace: string): void => {
     for (const sync of FleetSyncer.targeting(syncs.list(), namespace))
       controller.queue.add(`${namespace}/${sync.metadata.name}`);
   };
+  const worker = new FleetWorker({
+    syncs,
+    fleet,
+    pool: new ClusterWorkPool(setup.fleetConcurrency),
+    artifacts,
+    requeue: (namespace, name) => clusterController.queue.add(`${namespace}/${name}`),
+    labels: SyncReconciler.labels,
+    policies: () => policies.list(),
+    ledger: setup.ledger,
+  });
   const clusterController = manager.add({
     name: "cluster",
     for: ClusterKind,
+    needLeaderElection: false,
     reconciler: new ClusterReconciler(api, clusters, fleet, {
       probeIntervalMs: setup.clusterProbeIntervalMs ?? 10_000,
+      shards,
+      identity: setup.identity ?? "kaika",
       onReachable: (namespace) => wakeTargeting(namespace),
+      work: (cluster, connection, log) => worker.work(cluster, connection, log),
     }),
     maxConcurrentReconciles: setup.concurrency ?? 4,
     updatePredicate: specOrRequestChanged,
   });
-  // A Cluster added, removed or relabelled changes which Syncs target it.
+  const wakeClusters = (namespace: string): void => {
+    for (const c of clusters.list())
+      if (c.metadata.namespace === namespace) clusterController.queue.add(`${namespace}/${c.metadata.name}`);
+  };
+  // A shard gained or lost: its clusters are (or stop being) this replica's.
+  setup.onShardsChange?.(() => {
+    for (const c of clusters.list()) clusterController.queue.add(`${c.metadata.namespace}/${c.metadata.name}`);
+  });
+  // A Cluster added, removed, relabelled, or reporting new runs or reachability wakes the Syncs targeting it.
+  const reported = (c: ClusterObject): string => JSON.stringify([c.status?.reachable, c.status?.syncs]);
   clusters.addHandler({
     onAdd: (c) => wakeTargeting(c.metadata.namespace ?? ""),
     onDelete: (c) => wakeTargeting(c.metadata.namespace ?? ""),
     onUpdate: (before, c) => {
       if (
         JSON.stringify(before.metadata.labels) !== JSON.stringify(c.metadata.labels) ||
-        before.spec.suspend !== c.spec.suspend
+        before.spec.suspend !== c.spec.suspend ||
+        reported(before) !== reported(c)
       )
         wakeTargeting(c.metadata.namespace ?? "");
     },
   });
-  const fleetSyncer = new FleetSyncer({
-    clusters,
-    fleet,
-    pool: new ClusterWorkPool(setup.fleetConcurrency),
-    artifacts,
-    events,
-    enqueue: (key) => controller.queue.add(key),
-    probe: (namespace, name) => clusterController.queue.add(`${namespace}/${name}`),
-    labels: SyncReconciler.labels,
-    policies: () => policies.list(),
-    ledger: setup.ledger,
-    sloGate: setup.sloGate,
+  // A rollout's new wishes wake the workers of its clusters.
+  const desired = (s: SyncObject): string => JSON.stringify(s.status?.clusters?.map((c) => c.desiredRevision));
+  syncs.addHandler({
+    onUpdate: (before, s) => {
+      if (s.spec.targets?.length && desired(before) !== desired(s)) wakeClusters(s.metadata.namespace ?? "");
+    },
   });
+  const fleetSyncer = new FleetSyncer({ api, clusters, fleet, events, sloGate: setup.sloGate });
   reconciler.attach(controller, fleetSyncer);
   // A new revision of a source wakes every Sync that uses it.
   artifacts.onChange((source) => {

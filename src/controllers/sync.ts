@@ -138,7 +138,7 @@ export class SyncReconciler implements Reconciler {
     const revision = artifact.revision;
     if (spec.targets?.length) {
       if (!this.#fleet) throw new Error("spec.targets: this kaika has no fleet support wired");
-      return this.#fleet.reconcile(sync, revision, setStatus, log);
+      return this.#fleet.reconcile(sync, revision, setStatus);
     }
 
     // render

@@ -16,6 +16,8 @@ export type MapFunc = (object: KubeObject) => readonly Request[];
 export interface ControllerOptions {
   /** Names the controller in logs and metrics. */
   readonly name: string;
+  /** Run only while this replica holds the leader Lease (when the manager elects one); default true. */
+  readonly needLeaderElection?: boolean;
   /** The kind it reconciles; a change of one of these enqueues that object. */
   readonly for: GroupVersionKind;
   /** Scope of the primary kind's cache (namespace, label selector). */
@@ -50,6 +52,7 @@ export function generationChanged(previous: KubeObject, object: KubeObject): boo
 /** Runs one reconciler over a work queue fed by shared informers. */
 export class Controller {
   readonly name: string;
+  readonly needLeaderElection: boolean;
   readonly queue: WorkQueue;
   readonly #options: ControllerOptions;
   readonly #deps: ControllerDeps;
@@ -57,6 +60,7 @@ export class Controller {
 
   constructor(options: ControllerOptions, deps: ControllerDeps) {
     this.name = options.name;
+    this.needLeaderElection = options.needLeaderElection ?? true;
     this.#options = options;
     this.#deps = deps;
     this.queue = new WorkQueue({

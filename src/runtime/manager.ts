@@ -50,6 +50,7 @@ export class Manager {
   readonly #controllers: Controller[] = [];
   readonly #servers: Server[] = [];
   #state: "new" | "standby" | "syncing" | "running" | "stopping" | "failed" = "new";
+  #leading = false;
   #addresses: { metrics?: string; health?: string } = {};
 
   constructor(options: ManagerOptions) {
@@ -69,6 +70,11 @@ export class Manager {
     const controller = new Controller(options, { cache: this.cache, metrics: this.metrics, log: this.log });
     this.#controllers.push(controller);
     return controller;
+  }
+
+  /** True when this replica may do leader-only work: it holds the Lease, or there is no election. */
+  isLeader(): boolean {
+    return !this.#options.leaderElection || this.#leading;
   }
 
   /** Where the servers listen once started (host:port), for tests and logs. */
@@ -104,7 +110,20 @@ export class Manager {
     const leadership = new AbortController();
     let lost = false;
     let renewing: Promise<unknown> = Promise.resolve();
+    const onAbort = (): void => work.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) work.abort();
+    // As controller-runtime: caches and the controllers that need no leader run on every replica;
+    // the others start once this replica holds the Lease.
+    const free = this.#controllers.filter((c) => !(o.leaderElection && c.needLeaderElection));
+    const led = this.#controllers.filter((c) => o.leaderElection && c.needLeaderElection);
+    const running: Promise<void>[] = [];
+    const cacheStop = new AbortController();
     try {
+      this.#state = "syncing";
+      this.cache.start(cacheStop.signal);
+      await this.cache.waitForSync(o.cacheSyncTimeoutMs ?? 120_000);
+      running.push(...free.map((c) => c.start(work.signal)));
       if (o.leaderElection) {
         const id = o.leaderElectionId ?? "kaika-leader";
         const elector = new LeaderElector({
@@ -118,49 +137,50 @@ export class Manager {
           onLeaderStatus: (leading) => this.metrics.leaderStatus.set({ name: id }, leading ? 1 : 0),
         });
         this.#state = "standby";
-        this.log.info({ lease: id, identity: elector.identity }, "waiting for leadership");
-        if (!(await elector.acquire(signal))) return;
-        this.log.info({ lease: id }, "became leader");
-        renewing = elector.renewUntil(leadership.signal).then((outcome) => {
-          if (outcome === "lost") {
-            lost = true;
-            this.#state = "failed";
-            this.log.error({ lease: id }, "leadership lost; stopping");
-            work.abort();
-          }
-        });
+        this.log.info(
+          { lease: id, identity: elector.identity, running: free.map((c) => c.name) },
+          "waiting for leadership",
+        );
+        if (await elector.acquire(work.signal)) {
+          this.log.info({ lease: id }, "became leader");
+          this.#leading = true;
+          renewing = elector.renewUntil(leadership.signal).then((outcome) => {
+            this.#leading = false;
+            if (outcome === "lost") {
+              lost = true;
+              this.#state = "failed";
+              this.log.error({ lease: id }, "leadership lost; stopping");
+              work.abort();
+            }
+          });
+          running.push(...led.map((c) => c.start(work.signal)));
+        }
       }
-      this.#state = "syncing";
-      const cacheStop = new AbortController();
-      this.cache.start(cacheStop.signal);
-      try {
-        await this.cache.waitForSync(o.cacheSyncTimeoutMs ?? 120_000);
+      if (!work.signal.aborted) {
         this.#state = "running";
         this.log.info({ controllers: this.#controllers.map((c) => c.name) }, "caches synced; controllers running");
-        const onAbort = (): void => work.abort();
-        signal.addEventListener("abort", onAbort, { once: true });
-        if (signal.aborted) work.abort();
-        const running = Promise.all(this.#controllers.map((c) => c.start(work.signal)));
-        await new Promise<void>((resolve) => work.signal.addEventListener("abort", () => resolve(), { once: true }));
-        signal.removeEventListener("abort", onAbort);
-        if (!lost) this.#state = "stopping";
-        this.log.info("shutting down: finishing in-flight reconciles");
-        const deadline = o.gracefulShutdownTimeoutMs ?? 30_000;
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          running.then(() => false),
-          new Promise<boolean>((r) => {
-            timer = setTimeout(() => r(true), deadline);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (timedOut)
-          this.log.warn({ deadlineMs: deadline }, "graceful shutdown deadline passed; abandoning in-flight reconciles");
-      } finally {
-        cacheStop.abort();
-        await this.cache.stopped();
       }
+      await new Promise<void>((resolve) => {
+        if (work.signal.aborted) resolve();
+        else work.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      signal.removeEventListener("abort", onAbort);
+      if (!lost) this.#state = "stopping";
+      this.log.info("shutting down: finishing in-flight reconciles");
+      const deadline = o.gracefulShutdownTimeoutMs ?? 30_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        Promise.all(running).then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), deadline);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut)
+        this.log.warn({ deadlineMs: deadline }, "graceful shutdown deadline passed; abandoning in-flight reconciles");
     } finally {
+      cacheStop.abort();
+      await this.cache.stopped();
       // Released only now, after the controllers stopped: no two leaders ever work at once.
       leadership.abort();
       await renewing;

@@ -1,0 +1,163 @@
+/**
+ * The fleet worker: on the replica holding a cluster's shard, applies what
+ * each targeting Sync's rollout wants there (`status.clusters[].desiredRevision`)
+ * in the bounded work pool, retries failures, re-applies at the Sync's
+ * interval (drift), and records what it wrote in the version ledger. The
+ * Cluster reconciler calls it after each probe and reports its runs.
+ */
+import { applyToCluster } from "../fleet/apply-to-cluster.ts";
+import type { ClusterWorkPool } from "../fleet/pool.ts";
+import type { ClusterConnection, ClusterRunState, FleetState } from "../fleet/state.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Informer, Logger } from "../runtime/index.ts";
+import type { ArtifactStore } from "./artifacts.ts";
+import { answers, type ClusterObject } from "./cluster.ts";
+import { parseDuration } from "./durations.ts";
+import { type Targeted, targetedClusters } from "./fleet-sync.ts";
+import type { SyncObject } from "./sync.ts";
+
+/** Where applied changes are recorded (the version ledger). */
+export interface LedgerSink {
+  record(entry: {
+    time: Date;
+    cluster: string;
+    sync: string;
+    revision: string;
+    changes: { object: KubeObject; action: "created" | "configured" | "unchanged" | "pruned" }[];
+  }): Promise<void>;
+}
+
+/** What the worker needs. */
+export interface FleetWorkerDeps {
+  readonly syncs: Informer<SyncObject>;
+  readonly fleet: FleetState;
+  readonly pool: ClusterWorkPool;
+  readonly artifacts: ArtifactStore;
+  /** Reconcile a Cluster again: an apply on it finished (its status reports the result). */
+  readonly requeue: (namespace: string, cluster: string) => void;
+  readonly labels: (sync: SyncObject) => Record<string, string>;
+  /** The admin cluster's ReadinessPolicy objects, for the gate. */
+  readonly policies: () => readonly KubeObject[];
+  readonly ledger?: LedgerSink | undefined;
+}
+
+// A failed cluster tries the same revision again after this long.
+const retryAfterMs = 30_000;
+const actionWord = { create: "created", configure: "configured", unchanged: "unchanged", pruned: "pruned" } as const;
+
+/** Applies the Syncs' desired revisions on the clusters this replica handles. */
+export class FleetWorker {
+  readonly #deps: FleetWorkerDeps;
+
+  constructor(deps: FleetWorkerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts, for every Sync targeting `cluster`, the apply it needs now (if any). */
+  work(cluster: ClusterObject, connection: ClusterConnection, log: Logger): void {
+    const namespace = cluster.metadata.namespace ?? "";
+    const name = cluster.metadata.name ?? "";
+    const now = Date.now();
+    for (const sync of this.#deps.syncs.list()) {
+      if (sync.metadata.namespace !== namespace || !sync.spec.targets?.length || sync.metadata.deletionTimestamp)
+        continue;
+      const syncKey = `${namespace}/${sync.metadata.name}`;
+      const runs = this.#deps.fleet.runs(syncKey);
+      const targeted = targetedClusters(sync, [cluster])[0];
+      if (!targeted) {
+        runs.delete(name);
+        continue;
+      }
+      const want = sync.status?.clusters?.find((c) => c.name === name)?.desiredRevision;
+      const run = runs.get(name) ?? this.#seed(sync, name);
+      runs.set(name, run);
+      if (!want || run.applying) continue;
+      const current = run.revision === want;
+      const retryDue = run.failed?.revision !== want || now - (run.failedAt ?? 0) >= retryAfterMs;
+      const healDue = current && now - (run.lastAppliedAt ?? 0) >= parseDuration(sync.spec.interval ?? "10m");
+      if ((!current && retryDue) || healDue) this.#start(sync, targeted, want, run, connection, log);
+    }
+  }
+
+  /** A run as the Cluster's status last reported it (after a restart or a shard moving here). */
+  #seed(sync: SyncObject, cluster: string): ClusterRunState {
+    const entry = sync.status?.clusters?.find((c) => c.name === cluster);
+    return entry?.revision
+      ? {
+          revision: entry.revision,
+          ...(entry.lastAppliedTime ? { lastAppliedAt: Date.parse(entry.lastAppliedTime) } : {}),
+        }
+      : {};
+  }
+
+  /** Starts one cluster's apply in the pool; its end records the result and requeues the Cluster. */
+  #start(
+    sync: SyncObject,
+    { cluster, target }: Targeted,
+    revision: string,
+    run: ClusterRunState,
+    connection: ClusterConnection,
+    log: Logger,
+  ): void {
+    const namespace = sync.metadata.namespace ?? "";
+    const syncKey = `${namespace}/${sync.metadata.name}`;
+    const artifact = this.#deps.artifacts.revision(`${namespace}/${sync.spec.sourceRef.name}`, revision);
+    if (!artifact) {
+      run.message = `revision ${revision} is not in this replica's artifact cache yet`;
+      return;
+    }
+    run.applying = revision;
+    const healing = run.revision === revision;
+    this.#deps.pool.submit(`${namespace}/${cluster.name}`, async () => {
+      try {
+        const result = await applyToCluster({
+          api: connection.api,
+          sync: { namespace, name: sync.metadata.name ?? "", spec: sync.spec },
+          cluster,
+          target,
+          revision,
+          dir: artifact.dir,
+          ignore: artifact.ignore,
+          labels: this.#deps.labels(sync),
+          policies: this.#deps.policies(),
+        });
+        const at = Date.now();
+        // What was written runs there (or tries to), healthy or not: the ledger records it either way.
+        if (result.changes.length > 0) {
+          await this.#deps.ledger
+            ?.record({
+              time: new Date(at),
+              cluster: cluster.name,
+              sync: syncKey,
+              revision,
+              changes: result.changes.map((c) => ({ object: c.object, action: actionWord[c.action] })),
+            })
+            .catch((err: Error) => log.warn({ err, cluster: cluster.name }, "ledger: change not recorded"));
+        }
+        if (result.ok) {
+          run.revision = revision;
+          run.failed = undefined;
+          run.lastAppliedAt = at;
+          run.violations = result.violations;
+          // On a re-apply of the same revision, anything written was drift.
+          run.drift = healing ? (result.summary?.configured ?? 0) + (result.summary?.created ?? 0) : 0;
+          run.message = result.message;
+          log.info({ cluster: cluster.name, sync: syncKey, revision }, result.message);
+        } else if (await answers(connection.api)) {
+          run.failed = { revision, message: result.message };
+          run.failedAt = at;
+          run.message = result.message;
+          log.warn({ cluster: cluster.name, sync: syncKey, revision }, result.message);
+        } else {
+          connection.reachable = false;
+          run.message = `unreachable during apply: ${result.message}`;
+        }
+      } catch (error) {
+        run.message = (error as Error).message;
+      } finally {
+        run.applying = undefined;
+        this.#deps.requeue(namespace, cluster.name);
+      }
+    });
+  }
+}
