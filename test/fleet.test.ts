@@ -273,6 +273,18 @@ describe("fleet", { timeout: 600_000 }, () => {
     assert.equal(await imageOn(2), "web:3.0.0");
   });
 
+  it("reverts a hand change on a fleet cluster at once, through its watch", async () => {
+    const prod = apis[1] as KubeApi;
+    await prod.patch(Deployment, "web", "shop", { spec: { replicas: 5 } }, "merge");
+    // The Sync's interval is 1m: within 30 s only the watch can have done it.
+    await eventually(
+      "kaika-2's web back to 2 replicas",
+      async () => (await prod.get(Deployment, "web", "shop")).spec as { replicas: number },
+      (spec) => spec.replicas === 2,
+      30_000,
+    );
+  });
+
   it("shows a stopped cluster as unreachable, syncs the rest, and catches it up", async () => {
     const third = fleet().clusters[2];
     await third?.stopApiserver();

@@ -118,6 +118,7 @@ export class ClusterReconciler implements Reconciler {
     const existing = this.#fleet.connections.get(key);
     if (existing && existing.secretVersion === version) return existing;
     const api = KubeApi.load({ text });
+    existing?.drift?.stop.abort();
     await existing?.api.close();
     const connection: ClusterConnection = { api, secretVersion: version, reachable: false };
     this.#fleet.connections.set(key, connection);
@@ -127,6 +128,8 @@ export class ClusterReconciler implements Reconciler {
   async #forget(key: string): Promise<void> {
     const connection = this.#fleet.connections.get(key);
     this.#fleet.connections.delete(key);
+    connection?.drift?.stop.abort();
+    await connection?.drift?.cache.stopped();
     await connection?.api.close();
   }
 }

@@ -8,13 +8,13 @@
 import { applyToCluster } from "../fleet/apply-to-cluster.ts";
 import type { ClusterWorkPool } from "../fleet/pool.ts";
 import type { ClusterConnection, ClusterRunState, FleetState } from "../fleet/state.ts";
-import type { KubeObject } from "../kube/types.ts";
-import type { Informer, Logger } from "../runtime/index.ts";
+import { gvk, type KubeObject } from "../kube/types.ts";
+import { type Informer, type Logger, SharedCache } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { answers, type ClusterObject } from "./cluster.ts";
 import { parseDuration } from "./durations.ts";
 import { type Targeted, targetedClusters } from "./fleet-sync.ts";
-import type { SyncObject } from "./sync.ts";
+import { type SyncObject, syncNameLabel, syncNamespaceLabel } from "./sync.ts";
 
 /** Where applied changes are recorded (the version ledger). */
 export interface LedgerSink {
@@ -43,6 +43,11 @@ export interface FleetWorkerDeps {
 
 // A failed cluster tries the same revision again after this long.
 const retryAfterMs = 30_000;
+// What a hand change alters: status and bookkeeping changes (a rollout progressing) are not drift.
+const desiredState = (o: KubeObject): string => {
+  const { status: _status, metadata, ...rest } = o as KubeObject & { status?: unknown };
+  return JSON.stringify([rest, metadata.labels, metadata.annotations, metadata.generation]);
+};
 const actionWord = { create: "created", configure: "configured", unchanged: "unchanged", pruned: "pruned" } as const;
 
 /** Applies the Syncs' desired revisions on the clusters this replica handles. */
@@ -76,6 +81,51 @@ export class FleetWorker {
       const retryDue = run.failed?.revision !== want || now - (run.failedAt ?? 0) >= retryAfterMs;
       const healDue = current && now - (run.lastAppliedAt ?? 0) >= parseDuration(sync.spec.interval ?? "10m");
       if ((!current && retryDue) || healDue) this.#start(sync, targeted, want, run, connection, log);
+    }
+  }
+
+  /**
+   * Watches the kinds just applied on this cluster by the Sync labels (one informer cache per cluster,
+   * only kaika's objects): a change to an object's spec, data, labels or annotations, or its deletion,
+   * makes the owning Sync's next pass here a re-apply, at once.
+   */
+  #watchDrift(
+    connection: ClusterConnection,
+    namespace: string,
+    cluster: string,
+    objects: readonly KubeObject[],
+    log: Logger,
+  ): void {
+    connection.drift ??= (() => {
+      const stop = new AbortController();
+      const cache = new SharedCache(connection.api);
+      cache.start(stop.signal);
+      return { cache, stop, kinds: new Set<string>() };
+    })();
+    const { cache, kinds } = connection.drift;
+    const heal = (object: KubeObject): void => {
+      const name = object.metadata.labels?.[syncNameLabel];
+      const ns = object.metadata.labels?.[syncNamespaceLabel];
+      const run = name && ns === namespace ? this.#deps.fleet.runs(`${ns}/${name}`).get(cluster) : undefined;
+      if (!run || run.applying) return;
+      log.info(
+        { cluster, object: `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}` },
+        "drift: re-applying",
+      );
+      run.lastAppliedAt = 0;
+      this.#deps.requeue(namespace, cluster);
+    };
+    for (const object of objects) {
+      if (object.kind === "Namespace" && object.apiVersion === "v1") continue;
+      const kind = gvk(object.apiVersion, object.kind);
+      const key = `${kind.group}/${kind.kind}`;
+      if (kinds.has(key)) continue;
+      cache.informer(kind, { labelSelector: syncNameLabel }).addHandler({
+        onUpdate: (before, after) => {
+          if (desiredState(before) !== desiredState(after)) heal(after);
+        },
+        onDelete: heal,
+      });
     }
   }
 
@@ -135,6 +185,13 @@ export class FleetWorker {
             .catch((err: Error) => log.warn({ err, cluster: cluster.name }, "ledger: change not recorded"));
         }
         if (result.ok) {
+          this.#watchDrift(
+            connection,
+            namespace,
+            cluster.name,
+            result.changes.map((c) => c.object),
+            log,
+          );
           run.revision = revision;
           run.failed = undefined;
           run.lastAppliedAt = at;

@@ -4,6 +4,7 @@
  * The Cluster and Sync controllers write it; statuses are drawn from it.
  */
 import type { KubeApi } from "../kube/api.ts";
+import type { SharedCache } from "../runtime/index.ts";
 import type { ClusterRun } from "./waves.ts";
 
 /** A Cluster as last probed. */
@@ -13,6 +14,11 @@ export interface ClusterConnection {
   readonly secretVersion: string;
   reachable: boolean;
   message?: string | undefined;
+  /**
+   * This cluster's one informer cache: label-selected watches of the kinds kaika applied there, so
+   * a hand change is reverted at once. Stopped with `stop` when the connection is dropped.
+   */
+  drift?: { readonly cache: SharedCache; readonly stop: AbortController; readonly kinds: Set<string> } | undefined;
 }
 
 /** One Sync on one cluster, with what the status shows besides the planner's view. */
