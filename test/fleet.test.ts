@@ -319,6 +319,13 @@ describe("fleet", { timeout: 600_000 }, () => {
     await phaseIs("Complete", next);
   });
 
+  it("exits 0 on SIGTERM, its cluster watches closed", async () => {
+    const exited = new Promise<number | null>((resolve) => controller.once("exit", (code) => resolve(code)));
+    controller.kill("SIGTERM");
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running"), 40_000))]);
+    assert.equal(code, 0, `kaika run after SIGTERM: ${code}\n${log.slice(-2000)}`);
+  });
+
   it("records which versions ran where and when in the ledger", async () => {
     const ledger = join(data, "ledger.sqlite");
     type Matrix = { clusters: string[]; services: { service: string; clusters: Record<string, string> }[] };

@@ -102,7 +102,7 @@ describe("notifications", () => {
     assert.equal(body.version, "v1");
     assert.equal(body.type, "GateHalted");
     assert.equal(body.severity, "critical");
-    assert.equal(body.title, "Rollout of kaika-system/shop halted before wave prod");
+    assert.equal(body.title, "Rollout of kaika-system/shop halted: SLO gate of wave prod failed");
     assert.equal(body.message, `Revision main@sha1:0123abc: ${halted.reason}`);
     assert.deepEqual(body.event, halted);
   });
@@ -118,7 +118,7 @@ describe("notifications", () => {
     const body = receiver.requests[0]?.body as SlackPayload;
     assert.equal(
       body.text,
-      "Rollout of kaika-system/shop halted before wave prod: Revision main@sha1:0123abc: <script> & more",
+      "Rollout of kaika-system/shop halted: SLO gate of wave prod failed: Revision main@sha1:0123abc: <script> & more",
     );
     const [header, section, facts, rates, context] = body.blocks as [
       Record<string, unknown>,
@@ -129,7 +129,7 @@ describe("notifications", () => {
     ];
     assert.deepEqual(header, {
       type: "header",
-      text: { type: "plain_text", text: "Rollout of kaika-system/shop halted before wave prod", emoji: false },
+      text: { type: "plain_text", text: "Rollout of kaika-system/shop halted: SLO gate of wave prod failed", emoji: false },
     });
     assert.deepEqual(section.text.text, "Revision main@sha1:0123abc: &lt;script&gt; &amp; more");
     assert.deepEqual(

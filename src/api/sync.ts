@@ -77,7 +77,10 @@ export const SyncSpec = Type.Object({
               sloGate: Type.Optional(
                 Type.Object(
                   {
-                    maxBurnRate: Type.Number({ minimum: 0, description: "Highest 1h burn rate allowed." }),
+                    maxBurnRate: Type.Number({
+                      minimum: 0,
+                      description: "Highest 5m-window burn rate allowed during the soak.",
+                    }),
                     services: Type.Optional(
                       Type.Array(Type.String(), {
                         description: "SLO services to check; default all in the namespace.",

@@ -148,7 +148,8 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
           log,
         });
   if (admission) log.info({ address: flags.admissionBindAddress }, "serving the readiness admission webhook");
-  if (shardCount > 1) await ensureNamespace(api, flags.leaderElectionNamespace);
+  // kaika's own namespace: Leases, Clusters, the default ReadinessPolicy.
+  await ensureNamespace(api, flags.leaderElectionNamespace);
   const sharding = shards.run(stop.signal);
   try {
     await manager.start(stop.signal);
@@ -160,6 +161,7 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     hooks?.close();
     stop.abort();
     await sharding;
+    await handles.close();
     await admission?.close();
     await ledger.close();
     await api.close();

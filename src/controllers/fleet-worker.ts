@@ -41,6 +41,9 @@ export interface FleetWorkerDeps {
   readonly ledger?: LedgerSink | undefined;
 }
 
+// Connection-level failures (a keep-alive socket the server closed) are retried at once, not held
+// against the revision.
+const transient = /socket hang up|ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT/;
 // A failed cluster tries the same revision again after this long.
 const retryAfterMs = 30_000;
 // What a hand change alters: status and bookkeeping changes (a rollout progressing) are not drift.
@@ -76,7 +79,7 @@ export class FleetWorker {
       const want = sync.status?.clusters?.find((c) => c.name === name)?.desiredRevision;
       const run = runs.get(name) ?? this.#seed(sync, name);
       runs.set(name, run);
-      if (!want || run.applying) continue;
+      if (!want || run.applying || now < (run.notBefore ?? 0)) continue;
       const current = run.revision === want;
       const retryDue = run.failed?.revision !== want || now - (run.failedAt ?? 0) >= retryAfterMs;
       const healDue = current && now - (run.lastAppliedAt ?? 0) >= parseDuration(sync.spec.interval ?? "10m");
@@ -120,6 +123,7 @@ export class FleetWorker {
       const kind = gvk(object.apiVersion, object.kind);
       const key = `${kind.group}/${kind.kind}`;
       if (kinds.has(key)) continue;
+      kinds.add(key);
       cache.informer(kind, { labelSelector: syncNameLabel }).addHandler({
         onUpdate: (before, after) => {
           if (desiredState(before) !== desiredState(after)) heal(after);
@@ -200,6 +204,11 @@ export class FleetWorker {
           run.drift = healing ? (result.summary?.configured ?? 0) + (result.summary?.created ?? 0) : 0;
           run.message = result.message;
           log.info({ cluster: cluster.name, sync: syncKey, revision }, result.message);
+        } else if (transient.test(result.message) && (await answers(connection.api))) {
+          // A dropped keep-alive connection is not the commit's fault: try again on the next pass.
+          run.message = `retrying after a connection error: ${result.message}`;
+          run.notBefore = at + 2000;
+          log.info({ cluster: cluster.name, sync: syncKey, revision }, run.message);
         } else if (await answers(connection.api)) {
           run.failed = { revision, message: result.message };
           run.failedAt = at;

@@ -52,6 +52,8 @@ export interface ControllerHandles {
   triggerSource(namespace: string, name: string): void;
   /** The webhook token and branch of a GitSource, or undefined without a webhook. */
   webhookTarget(namespace: string, name: string): Promise<HookTarget | undefined>;
+  /** Closes the fleet's cluster clients and watches; call after the manager stopped. */
+  close(): Promise<void>;
 }
 
 /** Adds the GitSource and Sync controllers to `manager`. */
@@ -153,6 +155,7 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     }
   });
   return {
+    close: () => fleet.close(),
     triggerSource: (namespace, name) => sourceController.queue.add(`${namespace}/${name}`),
     webhookTarget: async (namespace, name) => {
       const source = sources.get(`${namespace}/${name}`);

@@ -25,6 +25,8 @@ export interface ClusterConnection {
 export interface ClusterRunState extends ClusterRun {
   /** When `revision` was last applied (self-heal re-applies after the Sync's interval). */
   lastAppliedAt?: number | undefined;
+  /** No new attempt before this time (after a connection error). */
+  notBefore?: number | undefined;
   /** When the last failure happened (failed clusters retry after a backoff). */
   failedAt?: number | undefined;
   message?: string | undefined;
@@ -66,5 +68,18 @@ export class FleetState {
 
   forgetSync(sync: string): void {
     this.#runs.delete(sync);
+  }
+
+  /** Stops every cluster's watches and closes its client (on shutdown: open watches keep a process alive). */
+  async close(): Promise<void> {
+    const connections = [...this.connections.values()];
+    this.connections.clear();
+    for (const c of connections) c.drift?.stop.abort();
+    await Promise.all(
+      connections.map(async (c) => {
+        await c.drift?.cache.stopped();
+        await c.api.close();
+      }),
+    );
   }
 }

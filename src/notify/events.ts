@@ -14,7 +14,7 @@ export interface NotifiedBurnRate {
 export interface GateHaltedEvent {
   readonly type: "GateHalted";
   readonly sync: { readonly namespace: string; readonly name: string };
-  /** The wave that was not started (or was rolled back). */
+  /** The wave whose SLO gate failed: the waves after it were not started (it was rolled back with rolledBack). */
   readonly wave: string;
   /** The commit being rolled out. */
   readonly revision?: string | undefined;

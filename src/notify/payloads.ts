@@ -27,7 +27,7 @@ export function describe(event: NotificationEvent): { title: string; message: st
   if (event.type === "GateHalted") {
     const target = `${event.sync.namespace}/${event.sync.name}`;
     return {
-      title: `Rollout of ${target} halted before wave ${event.wave}${event.rolledBack ? " (wave rolled back)" : ""}`,
+      title: `Rollout of ${target} halted: SLO gate of wave ${event.wave} failed${event.rolledBack ? " (wave rolled back)" : ""}`,
       message: `${event.revision ? `Revision ${event.revision}: ` : ""}${event.reason}`,
     };
   }
