@@ -4,24 +4,21 @@
  * --leader-elect --shards 3` twice, short Leases.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { shardOf } from "../src/fleet/shards.ts";
 import { KubeApi } from "../src/kube/api.ts";
 import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
-import { renderKubeconfig } from "../src/localfleet/kubeconfig.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
+import { type RunningKaika, registerCluster, startKaikaRun } from "./support/kaika.ts";
 import { alive } from "./support/process.ts";
 import { eventually } from "./support/wait.ts";
 
 const fleet = useFleet(3);
-const kaikaBin = fileURLToPath(new URL("../bin/kaika", import.meta.url));
 const Cluster = gvk("kaika.dev/v1alpha1", "Cluster");
 const Sync = gvk("kaika.dev/v1alpha1", "Sync");
 const Lease = gvk("coordination.k8s.io/v1", "Lease");
@@ -62,36 +59,19 @@ describe("fleet shards", { timeout: 600_000 }, () => {
   let admin: KubeApi;
   let apis: KubeApi[] = [];
   let data: string;
-  const replicas: { process: ChildProcess; log: string }[] = [];
+  const replicas: RunningKaika[] = [];
   const names = spreadNames();
 
-  const startReplica = async (): Promise<{ process: ChildProcess; log: string }> => {
-    const replica = {
-      process: spawn(
-        kaikaBin,
-        [
-          "--kubeconfig",
-          fleet().clusters[0]?.kubeconfigPath ?? "",
-          "run",
-          "--metrics-bind-address=0",
-          "--health-probe-bind-address=0",
-          "--webhook-bind-address=0",
-          "--audit-interval=0",
-          "--cluster-probe-interval=1",
-          "--leader-elect",
-          `--shards=${shards}`,
-          "--leader-elect-lease-duration=4",
-          "--leader-elect-renew-deadline=3",
-          "--leader-elect-retry-period=1",
-          `--data-dir=${mkdtempSync(join(data, "replica-"))}`,
-        ],
-        { stdio: ["ignore", "ignore", "pipe"] },
-      ),
-      log: "",
-    };
-    replica.process.stderr?.on("data", (d: Buffer) => {
-      replica.log += d.toString();
-    });
+  const startReplica = (): RunningKaika => {
+    const replica = startKaikaRun(fleet().clusters[0]?.kubeconfigPath ?? "", [
+      "--cluster-probe-interval=1",
+      "--leader-elect",
+      `--shards=${shards}`,
+      "--leader-elect-lease-duration=4",
+      "--leader-elect-renew-deadline=3",
+      "--leader-elect-retry-period=1",
+      `--data-dir=${mkdtempSync(join(data, "replica-"))}`,
+    ]);
     replicas.push(replica);
     return replica;
   };
@@ -108,7 +88,7 @@ describe("fleet shards", { timeout: 600_000 }, () => {
       throw error;
     }
   };
-  const logs = (): string => replicas.map((r, i) => `--- replica ${i} ---\n${r.log.slice(-3000)}`).join("\n");
+  const logs = (): string => replicas.map((r, i) => `--- replica ${i} ---\n${r.log().slice(-3000)}`).join("\n");
 
   before(async () => {
     const clusters = fleet().clusters;
@@ -122,37 +102,22 @@ describe("fleet shards", { timeout: 600_000 }, () => {
     });
     await repo.serve();
     // The first replica becomes leader before the second starts, so the second is the one to kill.
-    await startReplica();
+    startReplica();
     await eventually(
       "replica 0 leads",
       () => admin.get(Lease, "kaika-leader", "kaika-system"),
       () => true,
       60_000,
     );
-    await startReplica();
+    startReplica();
     for (const [i, name] of names.entries()) {
       const entry = clusters[i]?.admin;
       assert.ok(entry);
-      const kubeconfig = renderKubeconfig([entry]);
-      await admin.apply(
-        {
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: { name: `${name}-kubeconfig`, namespace: "kaika-system" },
-          stringData: { kubeconfig },
-        },
-        { fieldManager: "test", force: true },
-      );
-      await admin.create({
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "Cluster",
-        metadata: { name, namespace: "kaika-system", labels: { env: "prod" } },
-        spec: { kubeconfigSecretRef: { name: `${name}-kubeconfig` } },
-      });
+      await registerCluster(admin, name, entry, { env: "prod" });
     }
   });
   after(async () => {
-    for (const r of replicas) r.process.kill("SIGTERM");
+    await Promise.all(replicas.map((r) => r.stop()));
     await Promise.all([admin, ...apis].map((a) => a?.close()));
     await repo?.close();
     rmSync(data, { recursive: true, force: true });
@@ -197,7 +162,7 @@ describe("fleet shards", { timeout: 600_000 }, () => {
   });
 
   it("takes over a killed replica's clusters", async () => {
-    const victim = replicas[1] as { process: ChildProcess };
+    const victim = replicas[1] as RunningKaika;
     const victimPid = victim.process.pid ?? 0;
     const before = await handlers();
     const survivor = [...new Set(before.values())].find((id) => !id.endsWith(`_${victimPid}`));

@@ -8,27 +8,24 @@
  * notification reaches the receiver.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { ensureNamespace, KubeApi } from "../src/kube/api.ts";
+import { KubeApi } from "../src/kube/api.ts";
 import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk } from "../src/kube/types.ts";
-import { renderKubeconfig } from "../src/localfleet/kubeconfig.ts";
 import type { WebhookPayload } from "../src/notify/index.ts";
 import { parseSloSources, ruleFile } from "../src/slo/index.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
+import { type RunningKaika, registerCluster, startKaikaRun } from "./support/kaika.ts";
 import { startExporter, startPrometheus, type TestPrometheus, Traffic } from "./support/prometheus.ts";
 import { eventually } from "./support/wait.ts";
 
 const fleet = useFleet(2);
-const kaikaBin = fileURLToPath(new URL("../bin/kaika", import.meta.url));
 const Sync = gvk("kaika.dev/v1alpha1", "Sync");
 const Cluster = gvk("kaika.dev/v1alpha1", "Cluster");
 const Deployment = gvk("apps/v1", "Deployment");
@@ -119,23 +116,6 @@ async function startReceiver(): Promise<{ url: string; bodies: unknown[]; close(
   };
 }
 
-/** SIGTERM, then SIGKILL if `kaika run` has not exited within 10 s (said on stderr: the test is not about shutdown). */
-async function stopController(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), 10_000);
-  });
-  if (await Promise.race([exited.then(() => false), late])) {
-    process.stderr.write(`kaika run (pid ${child.pid}) did not exit within 10 s of SIGTERM: killed\n`);
-    child.kill("SIGKILL");
-    await exited;
-  }
-  clearTimeout(timer);
-}
-
 describe("a rising error rate in wave one halts wave two", { timeout: 600_000 }, () => {
   const traffic = new Traffic();
   // 0.01% errors: a burn rate of 0.1, well under the gate's 2.
@@ -151,9 +131,8 @@ describe("a rising error rate in wave one halts wave two", { timeout: 600_000 },
   let repo: TestRepo | undefined;
   let admin: KubeApi;
   let apis: KubeApi[] = [];
-  let controller: ChildProcess | undefined;
+  let controller: RunningKaika | undefined;
   let data: string;
-  let log = "";
 
   const imageOn = async (i: number): Promise<string | undefined> => {
     try {
@@ -168,7 +147,7 @@ describe("a rising error rate in wave one halts wave two", { timeout: 600_000 },
     ((await admin.get(Sync, "web", "kaika-system")).status ?? {}) as SyncStatus;
   const withLogs = (error: Error): never => {
     throw new Error(
-      `${error.message}\n--- controller log (tail) ---\n${log.slice(-4000)}\n--- prometheus log (tail) ---\n${prometheus?.log().slice(-2000)}`,
+      `${error.message}\n--- controller log (tail) ---\n${controller?.log().slice(-4000)}\n--- prometheus log (tail) ---\n${prometheus?.log().slice(-2000)}`,
     );
   };
   const phaseIs = (phase: string, revision: string) =>
@@ -195,55 +174,25 @@ describe("a rising error rate in wave one halts wave two", { timeout: 600_000 },
       repo.serve(),
     ]);
     prometheus = prom;
-    controller = spawn(
-      kaikaBin,
-      [
-        "--kubeconfig",
-        clusters[0]?.kubeconfigPath ?? "",
-        "run",
-        "--metrics-bind-address=0",
-        "--health-probe-bind-address=0",
-        "--webhook-bind-address=0",
-        "--audit-interval=0",
-        "--cluster-probe-interval=1",
-        `--prometheus-url=${prometheus.url}`,
-        `--notify-webhook-url=${receiver.url}`,
-        `--data-dir=${data}`,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    controller.stderr?.on("data", (d: Buffer) => {
-      log += d.toString();
-    });
+    controller = startKaikaRun(clusters[0]?.kubeconfigPath ?? "", [
+      "--cluster-probe-interval=1",
+      `--prometheus-url=${prometheus.url}`,
+      `--notify-webhook-url=${receiver.url}`,
+      `--data-dir=${data}`,
+    ]);
     await eventually(
       "CRDs installed",
       () => admin.mapper.mapping(Cluster),
       () => true,
       60_000,
     ).catch(withLogs);
-    // As `kaika cluster add` does: the Clusters' namespace.
-    await ensureNamespace(admin, "kaika-system");
     for (const [i, [name, ring]] of [
       ["wave-a", "1"],
       ["wave-b", "2"],
     ].entries()) {
       const entry = clusters[i]?.admin;
       assert.ok(entry);
-      await admin.apply(
-        {
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: { name: `${name}-kubeconfig`, namespace: "kaika-system" },
-          stringData: { kubeconfig: renderKubeconfig([entry]) },
-        },
-        { fieldManager: "test", force: true },
-      );
-      await admin.create({
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "Cluster",
-        metadata: { name, namespace: "kaika-system", labels: { ring: ring as string } },
-        spec: { kubeconfigSecretRef: { name: `${name}-kubeconfig` } },
-      });
+      await registerCluster(admin, name as string, entry, { ring: ring as string });
     }
     await eventually(
       "burn-rate series of both clusters",
@@ -253,7 +202,7 @@ describe("a rising error rate in wave one halts wave two", { timeout: 600_000 },
     );
   });
   after(async () => {
-    await stopController(controller);
+    await controller?.stop();
     await Promise.all([admin, ...apis].map((a) => a?.close()));
     await prometheus?.stop();
     await exporter?.close();

@@ -6,23 +6,22 @@
  * apiserver is stopped showing unreachable while the rest sync, then catching up.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { KubeApi } from "../src/kube/api.ts";
 import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
+import { kaikaBin, type RunningKaika, startKaikaRun } from "./support/kaika.ts";
 import { eventually } from "./support/wait.ts";
 
 const fleet = useFleet(3);
 const exec = promisify(execFile);
-const kaikaBin = fileURLToPath(new URL("../bin/kaika", import.meta.url));
 const Sync = gvk("kaika.dev/v1alpha1", "Sync");
 const Cluster = gvk("kaika.dev/v1alpha1", "Cluster");
 const Deployment = gvk("apps/v1", "Deployment");
@@ -79,9 +78,8 @@ describe("fleet", { timeout: 600_000 }, () => {
   let repo: TestRepo;
   let admin: KubeApi;
   let apis: KubeApi[] = [];
-  let controller: ChildProcess;
+  let controller: RunningKaika;
   let data: string;
-  let log = "";
   let firstRolledOut: Date;
   const kaika = (...args: string[]) =>
     exec(kaikaBin, ["--kubeconfig", fleet().kubeconfigPath, ...args], { timeout: 60_000 });
@@ -104,7 +102,7 @@ describe("fleet", { timeout: 600_000 }, () => {
       (s) => s.rollout?.phase === phase && (!revision || s.rollout.revision.endsWith(revision)),
       120_000,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- controller log (tail) ---\n${log.slice(-4000)}`);
+      throw new Error(`${error.message}\n--- controller log (tail) ---\n${controller.log().slice(-4000)}`);
     });
   const imageIs = (i: number, image: string | undefined) =>
     eventually(
@@ -128,36 +126,18 @@ describe("fleet", { timeout: 600_000 }, () => {
     });
     await repo.serve();
     data = mkdtempSync(join(tmpdir(), "kaika-fleet-"));
-    controller = spawn(
-      kaikaBin,
-      [
-        "--kubeconfig",
-        fleet().kubeconfigPath,
-        "--context",
-        "kaika-1",
-        "run",
-        "--metrics-bind-address=0",
-        "--health-probe-bind-address=0",
-        "--webhook-bind-address=0",
-        "--cluster-probe-interval=1",
-        `--data-dir=${data}`,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    controller.stderr?.on("data", (d: Buffer) => {
-      log += d.toString();
-    });
+    controller = startKaikaRun(fleet().kubeconfigPath, ["--cluster-probe-interval=1", `--data-dir=${data}`], "kaika-1");
     await eventually(
       "CRDs installed",
       () => admin.mapper.mapping(Cluster),
       () => true,
       60_000,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- controller log ---\n${log.slice(-4000)}`);
+      throw new Error(`${error.message}\n--- controller log ---\n${controller.log().slice(-4000)}`);
     });
   });
   after(async () => {
-    controller?.kill("SIGTERM");
+    await controller?.stop();
     await Promise.all([admin, ...apis].map((a) => a?.close()));
     await repo?.close();
     rmSync(data, { recursive: true, force: true });
@@ -320,10 +300,8 @@ describe("fleet", { timeout: 600_000 }, () => {
   });
 
   it("exits 0 on SIGTERM, its cluster watches closed", async () => {
-    const exited = new Promise<number | null>((resolve) => controller.once("exit", (code) => resolve(code)));
-    controller.kill("SIGTERM");
-    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running"), 40_000))]);
-    assert.equal(code, 0, `kaika run after SIGTERM: ${code}\n${log.slice(-2000)}`);
+    const code = await controller.stop(40_000);
+    assert.equal(code, 0, `kaika run after SIGTERM: ${code}\n${controller.log().slice(-2000)}`);
   });
 
   it("records which versions ran where and when in the ledger", async () => {

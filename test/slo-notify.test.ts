@@ -129,7 +129,11 @@ describe("notifications", () => {
     ];
     assert.deepEqual(header, {
       type: "header",
-      text: { type: "plain_text", text: "Rollout of kaika-system/shop halted: SLO gate of wave prod failed", emoji: false },
+      text: {
+        type: "plain_text",
+        text: "Rollout of kaika-system/shop halted: SLO gate of wave prod failed",
+        emoji: false,
+      },
     });
     assert.deepEqual(section.text.text, "Revision main@sha1:0123abc: &lt;script&gt; &amp; more");
     assert.deepEqual(
