@@ -126,7 +126,11 @@ describe("fleet", { timeout: 600_000 }, () => {
     });
     await repo.serve();
     data = mkdtempSync(join(tmpdir(), "kaika-fleet-"));
-    controller = startKaikaRun(fleet().kubeconfigPath, ["--cluster-probe-interval=1", `--data-dir=${data}`], "kaika-1");
+    controller = startKaikaRun(
+      fleet().kubeconfigPath,
+      ["--cluster-probe-interval=1", "--audit-interval=5s", `--data-dir=${data}`],
+      "kaika-1",
+    );
     await eventually(
       "CRDs installed",
       () => admin.mapper.mapping(Cluster),
@@ -221,6 +225,18 @@ describe("fleet", { timeout: 600_000 }, () => {
       assert.equal((cm.data as Record<string, string>).env, "prod");
     }
     firstRolledOut = new Date();
+    // Each fleet cluster is audited too: its live objects under the admin cluster's policies.
+    type Audit = { objects: number; findings: { object: string; check: string }[] };
+    const audit = await eventually(
+      "prod-1 audited after the rollout",
+      async () => ((await admin.get(Cluster, "prod-1", "kaika-system")).status as { audit?: Audit }).audit,
+      (a) => a?.findings.some((f) => f.object === "Deployment/shop/web") === true,
+      60_000,
+    );
+    assert.ok((audit?.objects ?? 0) > 0);
+    assert.ok(
+      audit?.findings.some((f) => f.check === "probes.readiness-missing" && f.object === "Deployment/shop/web"),
+    );
     const status = (await kaika("--context", "kaika-1", "rollout", "status", "web")).stdout;
     assert.match(status, /Phase:\s+Complete/);
     assert.match(status, /prod-2\s+prod\s+Applied/);

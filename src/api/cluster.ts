@@ -1,5 +1,6 @@
 /** Cluster (kaika.dev/v1alpha1): a cluster of the fleet, reached through a kubeconfig kept in a Secret. */
 import Type, { type Static } from "typebox";
+import { ReadinessPolicyStatus } from "./readiness-policy.ts";
 import { Conditions } from "./schema.ts";
 
 export const ClusterSpec = Type.Object({
@@ -35,6 +36,12 @@ export const ClusterStatus = Type.Object({
   lastContactTime: Type.Optional(Type.String({ format: "date-time", description: "Last successful probe." })),
   shard: Type.Optional(Type.Integer({ description: "The shard the cluster belongs to (kaika run --shards)." })),
   handledBy: Type.Optional(Type.String({ description: "Identity of the kaika replica holding that shard." })),
+  audit: Type.Optional(
+    Type.Unsafe<NonNullable<Static<typeof ReadinessPolicyStatus>["audit"]>>({
+      ...ReadinessPolicyStatus.properties.audit,
+      description: "The last audit of this cluster's live objects under the admin cluster's ReadinessPolicies.",
+    }),
+  ),
   syncs: Type.Optional(
     Type.Array(ClusterSyncState, {
       "x-kubernetes-list-type": "map",

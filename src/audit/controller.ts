@@ -22,6 +22,8 @@ export interface AuditSetup extends AuditOptions {
   readonly intervalMs: number;
   /** Findings listed in each policy's status; default 20. */
   readonly top?: number | undefined;
+  /** Metrics shared with the fleet clusters' audits; default new ones on the manager's registry. */
+  readonly metrics?: AuditMetrics | undefined;
 }
 
 /** Runs auditCluster() every interval; writes metrics and every ReadinessPolicy's status. */
@@ -73,7 +75,12 @@ export class AuditReconciler implements Reconciler {
 /** Adds the audit controller to `manager` (metrics on the manager's registry); the first audit runs once caches synced. */
 export function addAuditController(manager: Manager, setup: AuditSetup): AuditReconciler {
   const policies = manager.cache.informer(ReadinessPolicyKind);
-  const reconciler = new AuditReconciler(manager.api, policies, new AuditMetrics(manager.metrics.registry), setup);
+  const reconciler = new AuditReconciler(
+    manager.api,
+    policies,
+    setup.metrics ?? new AuditMetrics(manager.metrics.registry),
+    setup,
+  );
   const controller = manager.add({
     name: "audit",
     for: ReadinessPolicyKind,

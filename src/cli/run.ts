@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { kaikaCrds } from "../api/crds.ts";
-import { addAuditControllerIfServed } from "../audit/index.ts";
+import { AuditMetrics, addAuditControllerIfServed } from "../audit/index.ts";
 import { parseDuration } from "../controllers/durations.ts";
 import { addControllers } from "../controllers/index.ts";
 import { addSloControllerIfServed } from "../controllers/slo.ts";
@@ -94,6 +94,8 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     leaderElectionNamespace: flags.leaderElectionNamespace,
     leaderElectionId: flags.leaderElectionId,
   });
+  // One set of audit metrics: the admin cluster's audit and each fleet cluster's (label cluster).
+  const auditMetrics = flags.auditInterval === "0" ? undefined : new AuditMetrics(manager.metrics.registry);
   // Gate halts and exhausted budgets go to these receivers (the notifier never throws).
   const notifier = Notifier.fromUrls({ webhook: flags.notifyWebhookUrl, slack: flags.notifySlackUrl }, { log });
   const dataDir = flags.dataDir ?? join(cacheDir(), "controller");
@@ -108,6 +110,15 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     shards,
     identity,
     onShardsChange: (callback) => shardListeners.push(callback),
+    ...(auditMetrics
+      ? {
+          fleetAudit: {
+            intervalMs: parseDuration(flags.auditInterval),
+            metrics: auditMetrics,
+            systemNamespace: flags.policyNamespace,
+          },
+        }
+      : {}),
     ...(flags.prometheusUrl ? { sloGate: sloGate(flags.prometheusUrl, notifier) } : {}),
   });
   const slo = await addSloControllerIfServed(
@@ -121,7 +132,11 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
       ? undefined
       : await addAuditControllerIfServed(
           manager,
-          { intervalMs: parseDuration(flags.auditInterval), systemNamespace: flags.policyNamespace },
+          {
+            intervalMs: parseDuration(flags.auditInterval),
+            systemNamespace: flags.policyNamespace,
+            ...(auditMetrics ? { metrics: auditMetrics } : {}),
+          },
           flags.installCrds ? 30_000 : 0,
         );
   if (flags.auditInterval !== "0" && !audit) log.warn("ReadinessPolicy CRD not served: the audit is off");

@@ -6,6 +6,7 @@
  * status. A cluster that comes back wakes the Syncs that target it.
  */
 import type { ClusterSpec, ClusterStatus } from "../api/cluster.ts";
+import { type AuditMetrics, auditCluster, summarize } from "../audit/index.ts";
 import { type Shards, shardOf } from "../fleet/shards.ts";
 import type { ClusterConnection, FleetState } from "../fleet/state.ts";
 import { KubeApi } from "../kube/api.ts";
@@ -33,6 +34,15 @@ export interface ClusterReconcilerOptions {
   readonly onReachable: (namespace: string, cluster: string) => void;
   /** Starts the applies the Syncs want on a reachable cluster this replica handles. */
   readonly work: (cluster: ClusterObject, connection: ClusterConnection, log: Logger) => void;
+  /** The readiness audit of each fleet cluster, every intervalMs; off when unset. */
+  readonly audit?:
+    | {
+        readonly intervalMs: number;
+        readonly policies: () => readonly KubeObject[];
+        readonly metrics: AuditMetrics;
+        readonly systemNamespace: string;
+      }
+    | undefined;
 }
 
 /** Probes the Clusters of this replica's shards, keeps their connections, and reports them in status. */
@@ -81,10 +91,12 @@ export class ClusterReconciler implements Reconciler {
     }
     // Start what the Syncs want here, so the status below already shows it as applying.
     if (connection && reachable) this.#options.work(cluster, connection, log);
+    const audit = connection && reachable ? await this.#audit(request.name, connection, log) : undefined;
     const generation = cluster.metadata.generation;
     const status: ClusterStatus = {
       ...cluster.status,
       ...probe,
+      ...(audit ? { audit } : {}),
       shard: shardOf(key, shards.count),
       handledBy: this.#options.identity,
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
@@ -110,6 +122,21 @@ export class ClusterReconciler implements Reconciler {
     };
     await writeStatus(this.#api, cluster, status);
     return { requeueAfter: this.#options.probeIntervalMs };
+  }
+
+  /** The cluster's audit when one is due (its metrics carry the cluster's name); undefined otherwise. */
+  async #audit(name: string, connection: ClusterConnection, log: Logger): Promise<ClusterStatus["audit"]> {
+    const audit = this.#options.audit;
+    if (!audit || Date.now() - (connection.lastAuditAt ?? 0) < audit.intervalMs) return undefined;
+    connection.lastAuditAt = Date.now();
+    try {
+      const report = await auditCluster(connection.api, audit.policies(), { systemNamespace: audit.systemNamespace });
+      audit.metrics.record(report, name);
+      return summarize(report, "*", 10);
+    } catch (error) {
+      log.warn({ err: error }, "audit of the cluster failed");
+      return undefined;
+    }
   }
 
   /** A client for the Cluster, rebuilt when its Secret changed. */

@@ -1,6 +1,7 @@
 /** kaika's controllers, wired into a runtime Manager. */
 
 import { ReadinessPolicyKind } from "../api/readiness-policy.ts";
+import type { AuditMetrics } from "../audit/index.ts";
 import { ClusterWorkPool } from "../fleet/pool.ts";
 import { Shards } from "../fleet/shards.ts";
 import { FleetState } from "../fleet/state.ts";
@@ -42,6 +43,8 @@ export interface ControllerSetup {
   readonly shards?: Shards | undefined;
   /** Registers a callback for when this replica's shards change. */
   readonly onShardsChange?: ((callback: () => void) => void) | undefined;
+  /** Audit each fleet cluster this often, into its status and these metrics; off when unset. */
+  readonly fleetAudit?: { intervalMs: number; metrics: AuditMetrics; systemNamespace: string } | undefined;
   /** This replica's identity (Cluster status.handledBy). */
   readonly identity?: string | undefined;
 }
@@ -113,6 +116,7 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
       identity: setup.identity ?? "kaika",
       onReachable: (namespace) => wakeTargeting(namespace),
       work: (cluster, connection, log) => worker.work(cluster, connection, log),
+      audit: setup.fleetAudit ? { ...setup.fleetAudit, policies: () => policies.list() } : undefined,
     }),
     maxConcurrentReconciles: setup.concurrency ?? 4,
     updatePredicate: specOrRequestChanged,

@@ -14,6 +14,8 @@ export interface ClusterConnection {
   readonly secretVersion: string;
   reachable: boolean;
   message?: string | undefined;
+  /** When the last readiness audit of the cluster started (ms since the epoch). */
+  lastAuditAt?: number | undefined;
   /**
    * This cluster's one informer cache: label-selected watches of the kinds kaika applied there, so
    * a hand change is reverted at once. Stopped with `stop` when the connection is dropped.
