@@ -132,7 +132,7 @@ describe("sync controller", () => {
       "kaika-system",
       "sync/shop",
       "--for=condition=Ready",
-      "--timeout=60s",
+      "--timeout=120s",
     ]).catch((e) => {
       throw new Error(`${e}\n${log.slice(-3000)}`);
     });
