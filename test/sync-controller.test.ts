@@ -412,7 +412,9 @@ describe("sync controller", () => {
       () => api.get(Sync, "manual", "kaika-system"),
       (s) => ((s.status as { drift?: string[] }).drift ?? []).includes("ConfigMap/shop/manual"),
       30_000,
-    );
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n--- controller log (tail) ---\n${log.slice(-4000)}`);
+    });
     assert.match(ready(drifted)?.message ?? "", /drift \(selfHeal off\): ConfigMap\/shop\/manual/);
     assert.equal(
       ((await api.get(ConfigMap, "manual", "shop")).data as Record<string, string>).v,
