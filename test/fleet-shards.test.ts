@@ -10,11 +10,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { shardOf } from "../src/fleet/shards.ts";
 import { KubeApi } from "../src/kube/api.ts";
-import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
-import { type RunningKaika, registerCluster, startKaikaRun } from "./support/kaika.ts";
+import { type RunningKaika, registerCluster, startKaikaRun, webImage } from "./support/kaika.ts";
 import { alive } from "./support/process.ts";
 import { eventually } from "./support/wait.ts";
 
@@ -22,7 +21,7 @@ const fleet = useFleet(3);
 const Cluster = gvk("kaika.dev/v1alpha1", "Cluster");
 const Sync = gvk("kaika.dev/v1alpha1", "Sync");
 const Lease = gvk("coordination.k8s.io/v1", "Lease");
-const Deployment = gvk("apps/v1", "Deployment");
+const _Deployment = gvk("apps/v1", "Deployment");
 const shards = 3;
 
 const web = (image: string): string => `apiVersion: apps/v1
@@ -79,15 +78,7 @@ describe("fleet shards", { timeout: 600_000 }, () => {
     const items = (await admin.list(Cluster, { namespace: "kaika-system" })).items;
     return new Map(items.map((c) => [c.metadata.name ?? "", (c.status as ClusterStatus | undefined)?.handledBy ?? ""]));
   };
-  const imageOn = async (i: number): Promise<string | undefined> => {
-    try {
-      const d = await (apis[i] as KubeApi).get(Deployment, "web", "shop");
-      return (d.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image;
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    }
-  };
+  const imageOn = (i: number): Promise<string | undefined> => webImage(apis[i] as KubeApi);
   const logs = (): string => replicas.map((r, i) => `--- replica ${i} ---\n${r.log().slice(-3000)}`).join("\n");
 
   before(async () => {

@@ -15,20 +15,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { KubeApi } from "../src/kube/api.ts";
-import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk } from "../src/kube/types.ts";
 import type { WebhookPayload } from "../src/notify/index.ts";
 import { parseSloSources, ruleFile } from "../src/slo/index.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
-import { type RunningKaika, registerCluster, startKaikaRun } from "./support/kaika.ts";
+import { type RunningKaika, registerCluster, startKaikaRun, webImage } from "./support/kaika.ts";
 import { startExporter, startPrometheus, type TestPrometheus, Traffic } from "./support/prometheus.ts";
 import { eventually } from "./support/wait.ts";
 
 const fleet = useFleet(2);
 const Sync = gvk("kaika.dev/v1alpha1", "Sync");
 const Cluster = gvk("kaika.dev/v1alpha1", "Cluster");
-const Deployment = gvk("apps/v1", "Deployment");
+const _Deployment = gvk("apps/v1", "Deployment");
 const Event = gvk("v1", "Event");
 
 // 99.9% over 30 days per cluster: an error ratio of 0.1% is a burn rate of 1.
@@ -134,15 +133,7 @@ describe("a rising error rate in wave one halts wave two", { timeout: 600_000 },
   let controller: RunningKaika | undefined;
   let data: string;
 
-  const imageOn = async (i: number): Promise<string | undefined> => {
-    try {
-      const d = await (apis[i] as KubeApi).get(Deployment, "web", "shop");
-      return (d.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image;
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    }
-  };
+  const imageOn = (i: number): Promise<string | undefined> => webImage(apis[i] as KubeApi);
   const sync = async (): Promise<SyncStatus> =>
     ((await admin.get(Sync, "web", "kaika-system")).status ?? {}) as SyncStatus;
   const withLogs = (error: Error): never => {

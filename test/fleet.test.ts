@@ -13,11 +13,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { KubeApi } from "../src/kube/api.ts";
-import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
-import { kaikaBin, type RunningKaika, startKaikaRun } from "./support/kaika.ts";
+import { kaikaBin, type RunningKaika, startKaikaRun, webImage } from "./support/kaika.ts";
 import { eventually } from "./support/wait.ts";
 
 const fleet = useFleet(3);
@@ -84,15 +83,7 @@ describe("fleet", { timeout: 600_000 }, () => {
   const kaika = (...args: string[]) =>
     exec(kaikaBin, ["--kubeconfig", fleet().kubeconfigPath, ...args], { timeout: 60_000 });
 
-  const imageOn = async (i: number): Promise<string | undefined> => {
-    try {
-      const d = await (apis[i] as KubeApi).get(Deployment, "web", "shop");
-      return (d.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image;
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    }
-  };
+  const imageOn = (i: number): Promise<string | undefined> => webImage(apis[i] as KubeApi);
   const sync = async (): Promise<SyncStatus> =>
     ((await admin.get(Sync, "web", "kaika-system")).status ?? {}) as SyncStatus;
   const phaseIs = (phase: string, revision?: string) =>

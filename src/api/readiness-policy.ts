@@ -1,7 +1,7 @@
 /** ReadinessPolicy (kaika.dev/v1alpha1): which readiness checks enforce, warn or are off, where, and who is exempt. */
 import Type, { type Static, type TSchema } from "typebox";
 import type { GroupVersionKind } from "../kube/types.ts";
-import { Conditions } from "./schema.ts";
+import { Conditions, labelSelector } from "./schema.ts";
 
 /** The kind, for informers and lists. */
 export const ReadinessPolicyKind: GroupVersionKind = {
@@ -32,25 +32,8 @@ const SeverityModes = Type.Object(
 );
 
 /** A namespace LabelSelector (metav1.LabelSelector). */
-const NamespaceSelector = Type.Object(
-  {
-    matchLabels: Type.Optional(map(Type.String(), "Labels the namespace must have.")),
-    matchExpressions: Type.Optional(
-      Type.Array(
-        Type.Object({
-          key: Type.String({ minLength: 1 }),
-          operator: Type.Union([
-            Type.Literal("In"),
-            Type.Literal("NotIn"),
-            Type.Literal("Exists"),
-            Type.Literal("DoesNotExist"),
-          ]),
-          values: Type.Optional(Type.Array(Type.String())),
-        }),
-      ),
-    ),
-  },
-  { description: "Labels of the Namespace object; all of matchLabels and matchExpressions must hold." },
+const NamespaceSelector = labelSelector(
+  "Labels of the Namespace object; all of matchLabels and matchExpressions must hold.",
 );
 
 export const NamespaceOverride = Type.Object(

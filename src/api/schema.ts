@@ -110,23 +110,29 @@ function pick(s: Record<string, unknown>, keys: string[]): Record<string, unknow
 }
 
 /** metav1.LabelSelector: matchLabels and matchExpressions, all of which must hold; empty selects all. */
-export const LabelSelector = Type.Object(
-  {
-    matchLabels: Type.Optional(Type.Record(Type.String(), Type.String())),
-    matchExpressions: Type.Optional(
-      Type.Array(
-        Type.Object({
-          key: Type.String({ minLength: 1 }),
-          operator: Type.Union([
-            Type.Literal("In"),
-            Type.Literal("NotIn"),
-            Type.Literal("Exists"),
-            Type.Literal("DoesNotExist"),
-          ]),
-          values: Type.Optional(Type.Array(Type.String())),
-        }),
+export const labelSelector = (description: string) =>
+  Type.Object(
+    {
+      matchLabels: Type.Optional(Type.Record(Type.String(), Type.String())),
+      matchExpressions: Type.Optional(
+        Type.Array(
+          Type.Object({
+            key: Type.String({ minLength: 1 }),
+            operator: Type.Union([
+              Type.Literal("In"),
+              Type.Literal("NotIn"),
+              Type.Literal("Exists"),
+              Type.Literal("DoesNotExist"),
+            ]),
+            values: Type.Optional(Type.Array(Type.String())),
+          }),
+        ),
       ),
-    ),
-  },
-  { description: "Labels of Cluster objects: matchLabels and matchExpressions; empty selects every Cluster." },
+    },
+    { description },
+  );
+
+/** A selector of Cluster objects. */
+export const LabelSelector = labelSelector(
+  "Labels of Cluster objects: matchLabels and matchExpressions; empty selects every Cluster.",
 );

@@ -2,6 +2,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ensureNamespace, type KubeApi } from "../../src/kube/api.ts";
+import { NotFoundError } from "../../src/kube/errors.ts";
+import { gvk } from "../../src/kube/types.ts";
 import { type ContextEntry, renderKubeconfig } from "../../src/localfleet/kubeconfig.ts";
 
 export const kaikaBin = fileURLToPath(new URL("../../bin/kaika", import.meta.url));
@@ -86,4 +88,15 @@ export async function registerCluster(
     },
     { fieldManager: "test", force: true },
   );
+}
+
+/** The first container image of Deployment shop/web on a cluster, or undefined while it does not exist. */
+export async function webImage(api: KubeApi): Promise<string | undefined> {
+  try {
+    const d = await api.get(gvk("apps/v1", "Deployment"), "web", "shop");
+    return (d.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
 }
