@@ -257,7 +257,8 @@ describe("SLO controller", () => {
         ),
       (gone) => gone,
     );
-    const status = await read();
+    // Status is written after the ConfigMap is deleted, so wait for it too.
+    const status = await wait("status.rules.kind", read, (o) => o.status?.rules?.kind === "PrometheusRule");
     assert.equal(status.status?.rules?.kind, "PrometheusRule");
   });
 
