@@ -9,6 +9,7 @@ import { configMapInventory } from "../apply/inventory.ts";
 import { pruneObjects } from "../apply/prune.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
+import { NotFoundError } from "../kube/errors.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
 import type { RenderedObject } from "../render/types.ts";
 import type {
@@ -88,7 +89,13 @@ export class SyncReconciler implements Reconciler {
   }
 
   async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
-    const sync = this.#syncs.get(`${request.namespace}/${request.name}`);
+    if (!this.#syncs.get(`${request.namespace}/${request.name}`)) return undefined;
+    // Read live, not from the cache: a reconcile right after our own status
+    // write may find the cache a step behind, and with selfHeal off a stale
+    // lastAppliedRevision would make it re-apply over a hand change.
+    const sync = await this.#api
+      .get<SyncObject>(SyncKind, request.name, request.namespace)
+      .catch((e) => (e instanceof NotFoundError ? undefined : Promise.reject(e)));
     if (!sync) return undefined;
     const spec = sync.spec;
     if (sync.metadata.deletionTimestamp) return this.#finalize(sync, log);
