@@ -1,6 +1,6 @@
 /** ServiceLevelObjective (kaika.dev/v1alpha1): a service's SLO, turned into Prometheus rules and an error budget. */
 import Type, { type Static } from "typebox";
-import { Conditions } from "./schema.ts";
+import { Conditions, labelSelector } from "./schema.ts";
 
 /**
  * A map of strings (labels, annotations). Written as a plain schema: structural()
@@ -95,6 +95,11 @@ export const ServiceLevelObjectiveSpec = Type.Object({
     default: "30d",
   }),
   labels: Type.Optional(StringMap("Labels added to every generated series and alert.")),
+  clusterSelector: Type.Optional(
+    labelSelector(
+      "Fleet Clusters that get these rules too, for their own Prometheus (same namespace, created if missing); {} selects every Cluster. Unset: only the cluster kaika runs in.",
+    ),
+  ),
   alerting: Type.Optional(
     Type.Object(
       {
@@ -132,6 +137,20 @@ export const ServiceLevelObjectiveStatus = Type.Object({
         rules: Type.Integer(),
       },
       { description: "Where the generated rules were written." },
+    ),
+  ),
+  clusters: Type.Optional(
+    Type.Array(
+      Type.Object({
+        cluster: Type.String({ description: "The Cluster's name (same namespace as this SLO's Cluster objects)." }),
+        namespace: Type.String({ description: "The Cluster object's namespace." }),
+        state: Type.String({ description: "Written, Failed or Unreachable." }),
+        kind: Type.Optional(
+          Type.String({ description: "PrometheusRule, or ConfigMap where that CRD is not installed." }),
+        ),
+        message: Type.Optional(Type.String()),
+      }),
+      { description: "Fleet Clusters selected by spec.clusterSelector and the state of the rules there." },
     ),
   ),
   errorBudgetRemaining: Type.Optional(

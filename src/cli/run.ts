@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { kaikaCrds } from "../api/crds.ts";
 import { AuditMetrics, addAuditControllerIfServed } from "../audit/index.ts";
+import { ClusterClients } from "../controllers/cluster-clients.ts";
 import { parseDuration } from "../controllers/durations.ts";
 import { addControllers } from "../controllers/index.ts";
 import { addSloControllerIfServed } from "../controllers/slo.ts";
@@ -121,9 +122,15 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
       : {}),
     ...(flags.prometheusUrl ? { sloGate: sloGate(flags.prometheusUrl, notifier) } : {}),
   });
+  const clusterClients = new ClusterClients(api);
   const slo = await addSloControllerIfServed(
     manager,
-    { prometheusUrl: flags.prometheusUrl, intervalMs: (Number(flags.sloInterval) || 60) * 1000, notifier },
+    {
+      prometheusUrl: flags.prometheusUrl,
+      intervalMs: (Number(flags.sloInterval) || 60) * 1000,
+      notifier,
+      clusterClients,
+    },
     flags.installCrds ? 30_000 : 0,
   );
   if (!slo) log.warn("ServiceLevelObjective CRD not served: the SLO controller is off");
@@ -177,6 +184,7 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     stop.abort();
     await sharding;
     await handles.close();
+    await clusterClients.close();
     await admission?.close();
     await ledger.close();
     await api.close();

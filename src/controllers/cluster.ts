@@ -162,7 +162,7 @@ export class ClusterReconciler implements Reconciler {
 }
 
 /** The Cluster's kubeconfig from its Secret, and the Secret's resourceVersion. */
-async function readKubeconfig(api: KubeApi, cluster: ClusterObject): Promise<{ text: string; version: string }> {
+export async function readKubeconfig(api: KubeApi, cluster: ClusterObject): Promise<{ text: string; version: string }> {
   const ref = cluster.spec.kubeconfigSecretRef;
   const namespace = cluster.metadata.namespace ?? "";
   let secret: KubeObject;

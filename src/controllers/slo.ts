@@ -7,16 +7,15 @@
 import type { ServiceLevelObjectiveSpec, ServiceLevelObjectiveStatus } from "../api/slo.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { NoKindMatchError } from "../kube/discovery.ts";
-import { NotFoundError } from "../kube/errors.ts";
-import { type GroupVersionKind, gvk, type KubeObject } from "../kube/types.ts";
+import { gvk, type KubeObject } from "../kube/types.ts";
 import type { NotificationEvent } from "../notify/events.ts";
 import {
+  addFinalizer,
   type Condition,
   type Controller,
-  controllerOf,
-  controllerReference,
   type EventRecorder,
   eventRecorder,
+  hasFinalizer,
   type Informer,
   type Manager,
   type ReconcileContext,
@@ -24,6 +23,7 @@ import {
   type Request,
   type Result,
   removeCondition,
+  removeFinalizer,
   setCondition,
   statusConditions,
 } from "../runtime/index.ts";
@@ -32,21 +32,20 @@ import {
   fromNative,
   PrometheusClient,
   PrometheusError,
-  prometheusRule,
   readSloStatus,
-  ruleFile,
-  ruleFileKey,
-  rulesObjectName,
   type SloDefinition,
   type SloReading,
   SloSpecError,
-  sloRuleGroups,
 } from "../slo/index.ts";
-import { fieldManager, writeStatus } from "./status.ts";
+import { ClusterKind, type ClusterObject } from "./cluster.ts";
+import type { ClusterClients } from "./cluster-clients.ts";
+import { type ClusterRules, SloFleetRules } from "./slo-fleet.ts";
+import { type RulesRef, writeRulesObject } from "./slo-rules.ts";
+import { writeStatus } from "./status.ts";
 
 export const ServiceLevelObjectiveKind = gvk("kaika.dev/v1alpha1", "ServiceLevelObjective");
-export const PrometheusRuleKind = gvk("monitoring.coreos.com/v1", "PrometheusRule");
-const ConfigMapKind = gvk("v1", "ConfigMap");
+/** Held while an SLO's rules may still be in fleet Clusters (no owner reference reaches there). */
+export const sloRulesFinalizer = "kaika.dev/slo-fleet-rules";
 
 /** A ServiceLevelObjective as read from the cache. */
 export type SloObject = KubeObject & { spec: ServiceLevelObjectiveSpec; status?: ServiceLevelObjectiveStatus };
@@ -61,6 +60,8 @@ export interface SloControllerOptions {
   readonly notifier?: { notify(event: NotificationEvent): Promise<unknown> } | undefined;
   /** Concurrent reconciles; default 2. */
   readonly concurrency?: number | undefined;
+  /** Clients of the fleet Clusters that spec.clusterSelector reaches (the caller closes them). */
+  readonly clusterClients: ClusterClients;
 }
 
 /** Status reasons, one per phase outcome. */
@@ -78,17 +79,37 @@ export const SloReasons = {
 } as const;
 
 /** Adds the ServiceLevelObjective controller to `manager`. */
-export function addSloController(manager: Manager, options: SloControllerOptions = {}): Controller {
+export function addSloController(manager: Manager, options: SloControllerOptions): Controller {
   const { api, log } = manager;
   const slos = manager.cache.informer<SloObject>(ServiceLevelObjectiveKind);
+  const clusters = manager.cache.informer<ClusterObject>(ClusterKind);
   const events = eventRecorder(api, "kaika", (err) => log.warn({ err }, "event not recorded"));
+  const fleet = new SloFleetRules(api, clusters, options.clusterClients);
+  // A Cluster added, removed, relabelled or back from unreachable: the SLOs reaching fleet Clusters look again.
+  const fleetSlos = (): { namespace: string; name: string }[] =>
+    slos
+      .list()
+      .filter((s) => s.spec.clusterSelector || s.status?.clusters?.length)
+      .map((s) => ({ namespace: s.metadata.namespace ?? "", name: s.metadata.name ?? "" }));
   return manager.add({
     name: "servicelevelobjective",
     for: ServiceLevelObjectiveKind,
-    reconciler: new SloReconciler(api, slos, events, options),
+    reconciler: new SloReconciler(api, slos, events, options, fleet),
     maxConcurrentReconciles: options.concurrency ?? 2,
-    // Status writes do not re-trigger: spec changes do, and the interval does the rest.
-    updatePredicate: (previous, object) => previous.metadata.generation !== object.metadata.generation,
+    // Status writes do not re-trigger: spec changes and deletion do, and the interval does the rest.
+    updatePredicate: (previous, object) =>
+      previous.metadata.generation !== object.metadata.generation ||
+      previous.metadata.deletionTimestamp !== object.metadata.deletionTimestamp,
+    watches: [
+      {
+        kind: ClusterKind,
+        map: fleetSlos,
+        updatePredicate: (previous, object) =>
+          JSON.stringify(previous.metadata.labels ?? {}) !== JSON.stringify(object.metadata.labels ?? {}) ||
+          previous.metadata.generation !== object.metadata.generation ||
+          (previous as ClusterObject).status?.reachable !== (object as ClusterObject).status?.reachable,
+      },
+    ],
   });
 }
 
@@ -99,7 +120,7 @@ export function addSloController(manager: Manager, options: SloControllerOptions
  */
 export async function addSloControllerIfServed(
   manager: Manager,
-  options: SloControllerOptions = {},
+  options: SloControllerOptions,
   waitMs = 0,
 ): Promise<Controller | undefined> {
   const deadline = Date.now() + waitMs;
@@ -115,9 +136,6 @@ export async function addSloControllerIfServed(
   }
 }
 
-/** Where the rules went. */
-type RulesRef = NonNullable<ServiceLevelObjectiveStatus["rules"]>;
-
 /** Reconciles ServiceLevelObjectives into rules and status. */
 export class SloReconciler implements Reconciler {
   readonly #api: KubeApi;
@@ -125,19 +143,32 @@ export class SloReconciler implements Reconciler {
   readonly #events: EventRecorder;
   readonly #options: SloControllerOptions;
   readonly #prometheus: PrometheusClient | undefined;
+  readonly #fleet: SloFleetRules;
 
-  constructor(api: KubeApi, slos: Informer<SloObject>, events: EventRecorder, options: SloControllerOptions) {
+  constructor(
+    api: KubeApi,
+    slos: Informer<SloObject>,
+    events: EventRecorder,
+    options: SloControllerOptions,
+    fleet: SloFleetRules,
+  ) {
     this.#api = api;
     this.#slos = slos;
     this.#events = events;
     this.#options = options;
+    this.#fleet = fleet;
     this.#prometheus = options.prometheusUrl ? new PrometheusClient({ url: options.prometheusUrl }) : undefined;
   }
 
   async reconcile(request: Request, { log, signal }: ReconcileContext): Promise<Result | undefined> {
-    const slo = this.#slos.get(`${request.namespace}/${request.name}`);
-    // Deleted: the rules object goes with it (owner reference).
-    if (!slo || slo.metadata.deletionTimestamp) return undefined;
+    let slo = this.#slos.get(`${request.namespace}/${request.name}`);
+    if (!slo) return undefined;
+    // Deleted: the local rules object goes with it (owner reference); the fleet Clusters' ones by the finalizer.
+    if (slo.metadata.deletionTimestamp) return this.#finalize(slo, log);
+    const reachesFleet = slo.spec.clusterSelector !== undefined || (slo.status?.clusters?.length ?? 0) > 0;
+    if (reachesFleet && !hasFinalizer(slo, sloRulesFinalizer)) {
+      slo = (await addFinalizer(this.#api, slo, sloRulesFinalizer)) as SloObject;
+    }
     const generation = slo.metadata.generation;
     const previous = slo.status ?? {};
 
@@ -157,7 +188,7 @@ export class SloReconciler implements Reconciler {
 
     let rules: RulesRef;
     try {
-      rules = await this.#writeRules(slo, definition);
+      rules = await writeRulesObject(this.#api, slo, definition, true);
     } catch (error) {
       const message = `writing rules: ${error instanceof Error ? error.message : String(error)}`;
       await writeStatus(this.#api, slo, {
@@ -169,12 +200,16 @@ export class SloReconciler implements Reconciler {
       throw error;
     }
 
+    const clusters = await this.#fleet.write(slo, definition, previous.clusters ?? []);
+    if (clusters.length === 0 && !slo.spec.clusterSelector && hasFinalizer(slo, sloRulesFinalizer)) {
+      slo = (await removeFinalizer(this.#api, slo, sloRulesFinalizer)) as SloObject;
+    }
     const budget = await this.#readBudget(definition, signal);
     let conditions = statusConditions(
       previous.conditions,
       "ready",
       SloReasons.rulesWritten,
-      `rules in ${rules.kind} ${rules.name}; ${budget.summary}`,
+      `rules in ${rules.kind} ${rules.name}${fleetSummary(clusters, slo.spec.clusterSelector !== undefined)}; ${budget.summary}`,
       generation,
     );
     const observed = generation === undefined ? {} : { observedGeneration: generation };
@@ -187,61 +222,23 @@ export class SloReconciler implements Reconciler {
       observedGeneration: generation,
       conditions,
       rules,
+      ...(clusters.length > 0 ? { clusters } : {}),
       ...budget.fields,
     });
     return { requeueAfter: this.#options.intervalMs ?? 60_000 };
   }
 
-  /** Phase rules: PrometheusRule if its CRD is served, else ConfigMap slo-rules-<name>; the other one goes. */
-  async #writeRules(slo: SloObject, definition: SloDefinition): Promise<RulesRef> {
-    const namespace = slo.metadata.namespace;
-    const name = rulesObjectName(definition);
-    const owner = { ownerReferences: [controllerReference(slo)] };
-    const groups = sloRuleGroups(definition);
-    const count = { groups: groups.length, rules: groups.reduce((n, g) => n + g.rules.length, 0) };
-    const labels = { ...(slo.metadata.labels ?? {}) };
-    if (await this.#served(PrometheusRuleKind)) {
-      const object = prometheusRule(definition, { namespace, labels });
-      await this.#api.apply({ ...object, metadata: { ...object.metadata, ...owner } }, { fieldManager, force: true });
-      await this.#deleteOwned(ConfigMapKind, name, slo);
-      return { kind: "PrometheusRule", name, ...count };
+  /** Removes the rules from the fleet Clusters that got them, then lets the SLO go. */
+  async #finalize(slo: SloObject, log: ReconcileContext["log"]): Promise<Result | undefined> {
+    if (!hasFinalizer(slo, sloRulesFinalizer)) return undefined;
+    const left = await this.#fleet.removeAll(slo, slo.status?.clusters ?? []);
+    if (left.length > 0) {
+      log.warn({ clusters: left.map((c) => c.cluster) }, "SLO rules not yet removed from every Cluster; retrying");
+      await writeStatus(this.#api, slo, { ...slo.status, clusters: left });
+      return { requeueAfter: 10_000 };
     }
-    await this.#api.apply(
-      {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: {
-          name,
-          namespace,
-          labels: { ...labels, "app.kubernetes.io/managed-by": "kaika", "kaika.dev/slo": definition.name },
-          ...owner,
-        },
-        data: { [ruleFileKey(definition)]: ruleFile([definition]) },
-      },
-      { fieldManager, force: true },
-    );
-    return { kind: "ConfigMap", name, ...count };
-  }
-
-  async #served(kind: GroupVersionKind): Promise<boolean> {
-    try {
-      await this.#api.mapper.mapping(kind);
-      return true;
-    } catch (error) {
-      if (error instanceof NoKindMatchError) return false;
-      throw error;
-    }
-  }
-
-  /** Deletes `name` of `kind` only if this SLO owns it (never a user's object of the same name). */
-  async #deleteOwned(kind: GroupVersionKind, name: string, slo: SloObject): Promise<void> {
-    try {
-      const existing = await this.#api.get(kind, name, slo.metadata.namespace);
-      if (controllerOf(existing)?.uid !== slo.metadata.uid) return;
-      await this.#api.delete(kind, name, slo.metadata.namespace);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-    }
+    await removeFinalizer(this.#api, slo, sloRulesFinalizer);
+    return undefined;
   }
 
   /** Phase budget: the worst of the SLO's series in Prometheus, as status fields and conditions. */
@@ -295,6 +292,14 @@ export class SloReconciler implements Reconciler {
       await this.#events.event(slo, "Normal", SloReasons.budgetLeft, budget.exhausted.message);
     }
   }
+}
+
+/** ", and in 2 of 3 Clusters (prod-2 Unreachable)" for the Ready message; empty without a clusterSelector. */
+function fleetSummary(clusters: readonly ClusterRules[], selecting: boolean): string {
+  if (!selecting) return "";
+  const written = clusters.filter((c) => c.state === "Written").length;
+  const others = clusters.filter((c) => c.state !== "Written").map((c) => `${c.cluster} ${c.state}`);
+  return ` and in ${written} of ${clusters.length} Clusters${others.length ? ` (${others.join(", ")})` : ""}`;
 }
 
 type ConditionFields = Omit<Condition, "lastTransitionTime" | "observedGeneration">;

@@ -25,7 +25,13 @@ export interface ControllerOptions {
   /** Kinds it creates; a change enqueues their controller owner of kind `for`. */
   readonly owns?: readonly GroupVersionKind[];
   /** Other kinds, mapped to requests by a function. */
-  readonly watches?: readonly { readonly kind: GroupVersionKind; readonly map: MapFunc; readonly scope?: CacheScope }[];
+  readonly watches?: readonly {
+    readonly kind: GroupVersionKind;
+    readonly map: MapFunc;
+    readonly scope?: CacheScope;
+    /** Map an update only when this returns true; default all updates. */
+    readonly updatePredicate?: (previous: KubeObject, object: KubeObject) => boolean;
+  }[];
   readonly reconciler: Reconciler;
   /** Workers; default 1, as controller-runtime. */
   readonly maxConcurrentReconciles?: number;
@@ -94,14 +100,19 @@ export class Controller {
         .informer(kind)
         .addHandler({ onAdd: enqueueOwner, onUpdate: (_, o) => enqueueOwner(o), onDelete: enqueueOwner });
     }
-    for (const watch of options.watches ?? []) this.watch(watch.kind, watch.map, watch.scope);
+    for (const watch of options.watches ?? []) this.watch(watch.kind, watch.map, watch.scope, watch.updatePredicate);
   }
 
   /**
    * Watches another kind from now on (also after start): each change is
    * mapped to requests. Watching the same kind and scope twice is a no-op.
    */
-  watch(kind: GroupVersionKind, map: MapFunc, scope: CacheScope = {}): void {
+  watch(
+    kind: GroupVersionKind,
+    map: MapFunc,
+    scope: CacheScope = {},
+    updatePredicate: (previous: KubeObject, object: KubeObject) => boolean = () => true,
+  ): void {
     const key = `${kind.group}/${kind.version}/${kind.kind}|${scope.namespace ?? ""}|${scope.labelSelector ?? ""}`;
     if (this.#watched.has(key)) return;
     this.#watched.add(key);
@@ -110,7 +121,7 @@ export class Controller {
     };
     this.#deps.cache
       .informer(kind, scope)
-      .addHandler({ onAdd: mapped, onUpdate: (_, o) => mapped(o), onDelete: mapped });
+      .addHandler({ onAdd: mapped, onUpdate: (p, o) => updatePredicate(p, o) && mapped(o), onDelete: mapped });
   }
 
   /**
