@@ -165,11 +165,21 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
           failurePolicy: flags.admissionFailurePolicy,
           timeoutSeconds: Number(flags.admissionTimeout),
           certValidityMs: parseDuration(flags.admissionCertValidity),
+          // Every replica serves; only the leader's URL and CA are registered.
+          register: flags.leaderElect ? "claimed" : "start",
           systemNamespace: flags.policyNamespace,
           signal: stop.signal,
           log,
         });
-  if (admission) log.info({ address: flags.admissionBindAddress }, "serving the readiness admission webhook");
+  if (admission) {
+    log.info({ address: admission.address }, "serving the readiness admission webhook");
+    manager.onLeading(
+      () =>
+        void admission
+          .claim()
+          .then(() => log.info({ address: admission.address }, "admission webhook registered here")),
+    );
+  }
   // kaika's own namespace: Leases, Clusters, the default ReadinessPolicy.
   await ensureNamespace(api, flags.leaderElectionNamespace);
   const sharding = shards.run(stop.signal);

@@ -51,6 +51,7 @@ export class Manager {
   readonly #servers: Server[] = [];
   #state: "new" | "standby" | "syncing" | "running" | "stopping" | "failed" = "new";
   #leading = false;
+  readonly #onLeading: (() => void)[] = [];
   #addresses: { metrics?: string; health?: string } = {};
 
   constructor(options: ManagerOptions) {
@@ -75,6 +76,14 @@ export class Manager {
   /** True when this replica may do leader-only work: it holds the Lease, or there is no election. */
   isLeader(): boolean {
     return !this.#options.leaderElection || this.#leading;
+  }
+
+  /**
+   * Calls `callback` once this replica may do leader-only work: when it acquires the Lease, or when
+   * the controllers start if there is no election. Call before start().
+   */
+  onLeading(callback: () => void): void {
+    this.#onLeading.push(callback);
   }
 
   /** Where the servers listen once started (host:port), for tests and logs. */
@@ -154,7 +163,10 @@ export class Manager {
             }
           });
           running.push(...led.map((c) => c.start(work.signal)));
+          for (const callback of this.#onLeading) callback();
         }
+      } else {
+        for (const callback of this.#onLeading) callback();
       }
       if (!work.signal.aborted) {
         this.#state = "running";

@@ -26,6 +26,11 @@ export interface AdmissionOptions {
   readonly certValidityMs?: number;
   /** Where the fleet-wide default ReadinessPolicy lives; default kaika-system. */
   readonly systemNamespace?: string;
+  /**
+   * "start" (default): registered as soon as it serves. "claimed": only once claim() is called, so
+   * that of several replicas only the leader's URL and CA are in the configuration.
+   */
+  readonly register?: "start" | "claimed";
   /** Stops the informers and the rotation when aborted (close() does too). */
   readonly signal?: AbortSignal;
   readonly log?: Logger;
@@ -39,6 +44,7 @@ const day = 24 * 3600 * 1000;
 // How often served custom resources with a pod template are looked for (a CRD installed after the policy).
 const rulesRefreshMs = 60_000;
 const defaultValidityMs = 90 * day;
+const maxTimerMs = 2 ** 31 - 1;
 
 const workloadRules = [
   {
@@ -89,6 +95,7 @@ export class AdmissionWebhook {
   #declared = "";
   #kubernetesVersion: string | undefined;
   #rotating: Promise<void> = Promise.resolve();
+  #claimed: boolean;
   #timer: NodeJS.Timeout | undefined;
   #rulesTimer: NodeJS.Timeout | undefined;
   // Its own discovery cache, refreshed for each rules update without touching the shared one.
@@ -102,6 +109,7 @@ export class AdmissionWebhook {
     this.#validityMs = options.certValidityMs ?? defaultValidityMs;
     this.#settleMs = Math.min(10_000, Math.max(1000, this.#validityMs / 15));
     this.#current = first;
+    this.#claimed = options.register !== "claimed";
     this.#mapper = new RestMapper(api.client);
     this.cache = new AdmissionCache(api, { systemNamespace: options.systemNamespace });
     this.server = createServer({ cert: first.certPem, key: first.keyPem }, (req, res) => {
@@ -169,6 +177,25 @@ export class AdmissionWebhook {
     return this.#current.caPem;
   }
 
+  /** Whether the configuration points at this server (always, unless registering waits for claim()). */
+  get claimed(): boolean {
+    return this.#claimed;
+  }
+
+  /** Points the webhook configuration at this server from now on (this replica became the leader). */
+  async claim(): Promise<void> {
+    this.#claimed = true;
+    while (!this.#stop.signal.aborted) {
+      try {
+        await this.#serially(() => this.#register(this.#bundle));
+        return;
+      } catch (error) {
+        this.#log.error({ err: error }, "admission: could not register this replica's webhook; retrying");
+        await sleep(2000, this.#stop.signal);
+      }
+    }
+  }
+
   /** Rotates now (tests; the timer calls it at 2/3 of the validity). */
   rotate(): Promise<void> {
     return this.#serially(() => this.#rotate());
@@ -197,8 +224,11 @@ export class AdmissionWebhook {
   #schedule(delayMs?: number): void {
     if (this.#stop.signal.aborted) return;
     const due = this.#current.notBefore.getTime() + 60_000 + (this.#validityMs * 2) / 3;
+    const wait = delayMs ?? Math.max(0, due - Date.now());
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.rotate(), delayMs ?? Math.max(0, due - Date.now()));
+    // setTimeout fires at once for delays over ~24.8 days (the default rotation is at 60): re-arm instead.
+    this.#timer =
+      wait > maxTimerMs ? setTimeout(() => this.#schedule(), maxTimerMs) : setTimeout(() => void this.rotate(), wait);
   }
 
   async #rotate(): Promise<void> {
@@ -262,6 +292,11 @@ export class AdmissionWebhook {
 
   /** Applies the ValidatingWebhookConfiguration with these CAs as its caBundle. */
   async #register(cas: readonly string[]): Promise<void> {
+    // Unclaimed, the bundle is only remembered: claim() registers it.
+    if (!this.#claimed) {
+      this.#bundle = [...cas];
+      return;
+    }
     const o = this.#options;
     const configuration: KubeObject = {
       apiVersion: "admissionregistration.k8s.io/v1",
