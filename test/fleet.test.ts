@@ -366,4 +366,36 @@ describe("fleet", { timeout: 600_000 }, () => {
       [["web", "4.0.0", "1.0.0"]],
     );
   });
+
+  it("a new replica heals a later-wave cluster on the previous commit, which it fetches by sha", async () => {
+    // While no kaika runs: a hand change on prod-1, and a new commit.
+    const prod = apis[1] as KubeApi;
+    await prod.patch(Deployment, "web", "shop", { spec: { replicas: 5 } }, "merge");
+    const next = await repo.commit({ "apps/web/base/web.yaml": web("web:5.0.0") });
+    // A fresh data directory, as a new pod would have: only the branch's head is fetched at start.
+    const fresh = mkdtempSync(join(tmpdir(), "kaika-fleet-new-"));
+    controller = startKaikaRun(
+      fleet().kubeconfigPath,
+      ["--cluster-probe-interval=1", "--audit-interval=0", `--data-dir=${fresh}`],
+      "kaika-1",
+    );
+    try {
+      await phaseIs("WaitingForPromotion", next);
+      await imageIs(0, "web:5.0.0");
+      // prod-1 stays on web:4.0.0, and reverting the hand change there needs that commit's tree.
+      await eventually(
+        "kaika-2's web back to 2 replicas",
+        async () => (await prod.get(Deployment, "web", "shop")).spec as { replicas: number },
+        (spec) => spec.replicas === 2,
+        60_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- controller log (tail) ---\n${controller.log().slice(-4000)}`);
+      });
+      assert.equal(await imageOn(1), "web:4.0.0");
+      assert.match(controller.log(), /fetched an earlier revision on demand/);
+    } finally {
+      await controller.stop();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
 });

@@ -27,6 +27,12 @@ export class ArtifactStore {
   set(source: string, artifact: SourceArtifact): void {
     const changed = this.#artifacts.get(source)?.revision !== artifact.revision;
     this.#artifacts.set(source, artifact);
+    this.remember(source, artifact);
+    if (changed) for (const listener of this.#listeners) listener(source);
+  }
+
+  /** Keeps an earlier revision's artifact (fetched on demand) without making it the latest. */
+  remember(source: string, artifact: SourceArtifact): void {
     const history = this.#history.get(source) ?? new Map<string, SourceArtifact>();
     history.delete(artifact.revision);
     history.set(artifact.revision, artifact);
@@ -35,7 +41,6 @@ export class ArtifactStore {
       history.delete(oldest);
     }
     this.#history.set(source, history);
-    if (changed) for (const listener of this.#listeners) listener(source);
   }
 
   /** Forgets a deleted source. */

@@ -39,6 +39,8 @@ export interface FleetWorkerDeps {
   /** The admin cluster's ReadinessPolicy objects, for the gate. */
   readonly policies: () => readonly KubeObject[];
   readonly ledger?: LedgerSink | undefined;
+  /** Fetches an earlier revision of a GitSource ("namespace/name") into `artifacts`; false if the source is gone. */
+  readonly fetchRevision?: ((source: string, revision: string) => Promise<boolean>) | undefined;
 }
 
 // Connection-level failures (a keep-alive socket the server closed) are retried at once, not held
@@ -56,6 +58,10 @@ const actionWord = { create: "created", configure: "configured", unchanged: "unc
 /** Applies the Syncs' desired revisions on the clusters this replica handles. */
 export class FleetWorker {
   readonly #deps: FleetWorkerDeps;
+  /** Revisions being fetched on demand, by "source|revision", with the clusters waiting for them. */
+  readonly #fetching = new Map<string, Set<string>>();
+  /** The last failed on-demand fetch per "source|revision": not tried again for retryAfterMs. */
+  readonly #fetchFailures = new Map<string, { readonly at: number; readonly message: string }>();
 
   constructor(deps: FleetWorkerDeps) {
     this.#deps = deps;
@@ -133,15 +139,45 @@ export class FleetWorker {
     }
   }
 
-  /** A run as the Cluster's status last reported it (after a restart or a shard moving here). */
+  /** Fetches an earlier revision once however many clusters wait for it; each is requeued when it is there. */
+  #fetch(source: string, revision: string, namespace: string, cluster: string, log: Logger): void {
+    const fetchRevision = this.#deps.fetchRevision;
+    if (!fetchRevision) return;
+    const key = `${source}|${revision}`;
+    const waiting = this.#fetching.get(key);
+    if (waiting) {
+      waiting.add(cluster);
+      return;
+    }
+    const clusters = new Set([cluster]);
+    this.#fetching.set(key, clusters);
+    const failed = (message: string): void => {
+      this.#fetchFailures.set(key, { at: Date.now(), message });
+      log.warn({ source, revision, reason: message }, "could not fetch an earlier revision");
+    };
+    fetchRevision(source, revision)
+      .then(
+        (found) => {
+          if (!found) return failed(`GitSource ${source} not found`);
+          this.#fetchFailures.delete(key);
+          log.info({ source, revision }, "fetched an earlier revision on demand");
+        },
+        (err: Error) => failed(err.message),
+      )
+      .finally(() => {
+        this.#fetching.delete(key);
+        for (const name of clusters) this.#deps.requeue(namespace, name);
+      });
+  }
+
+  /**
+   * A run as the Cluster's status last reported it (after a restart or a shard moving here), due for
+   * a heal at once: that re-applies its revision, reverting what changed while nobody watched, and
+   * sets up the drift watches this process does not have yet.
+   */
   #seed(sync: SyncObject, cluster: string): ClusterRunState {
     const entry = sync.status?.clusters?.find((c) => c.name === cluster);
-    return entry?.revision
-      ? {
-          revision: entry.revision,
-          ...(entry.lastAppliedTime ? { lastAppliedAt: Date.parse(entry.lastAppliedTime) } : {}),
-        }
-      : {};
+    return entry?.revision ? { revision: entry.revision } : {};
   }
 
   /** Starts one cluster's apply in the pool; its end records the result and requeues the Cluster. */
@@ -155,9 +191,16 @@ export class FleetWorker {
   ): void {
     const namespace = sync.metadata.namespace ?? "";
     const syncKey = `${namespace}/${sync.metadata.name}`;
-    const artifact = this.#deps.artifacts.revision(`${namespace}/${sync.spec.sourceRef.name}`, revision);
+    const source = `${namespace}/${sync.spec.sourceRef.name}`;
+    const artifact = this.#deps.artifacts.revision(source, revision);
     if (!artifact) {
-      run.message = `revision ${revision} is not in this replica's artifact cache yet`;
+      const failure = this.#fetchFailures.get(`${source}|${revision}`);
+      if (failure && Date.now() - failure.at < retryAfterMs) {
+        run.message = `revision ${revision} could not be fetched: ${failure.message}`;
+        return;
+      }
+      run.message = `fetching revision ${revision} (not in this replica's artifact cache)`;
+      this.#fetch(source, revision, namespace, cluster.name, log);
       return;
     }
     run.applying = revision;

@@ -111,6 +111,28 @@ export class GitSourceReconciler implements Reconciler {
     }
   }
 
+  /**
+   * Fetches one earlier revision ("main@sha1:<commit>") of a GitSource by its commit and keeps it
+   * in the store's history: a replica that started after that revision was the latest (a restart,
+   * a shard moving here) can still apply it to the clusters of later waves. False when the
+   * GitSource is gone.
+   */
+  async fetchRevision(sourceKey: string, revision: string): Promise<boolean> {
+    const source = this.#sources.get(sourceKey);
+    const commit = revision.slice(revision.lastIndexOf(":") + 1);
+    if (!source || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) return false;
+    const auth = await this.#auth(source);
+    const artifact = await fetchArtifact({
+      url: source.spec.url,
+      ref: { commit },
+      ...(auth ? { auth } : {}),
+      cacheDir: join(this.#cacheDir, "sources"),
+      timeoutMs: parseDuration(source.spec.timeout ?? "60s"),
+    });
+    this.#store.remember(sourceKey, { ...artifact, revision, ignore: source.spec.ignore });
+    return true;
+  }
+
   /** Credentials from the Secret named by spec.secretRef; secret values go only to git's environment. */
   async #auth(source: GitSourceObject): Promise<GitAuth | undefined> {
     const name = source.spec.secretRef?.name;

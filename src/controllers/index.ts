@@ -68,12 +68,13 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
   const syncs = manager.cache.informer<SyncObject>(SyncKind);
   syncs.addIndex("source", (s) => [`${s.metadata.namespace}/${s.spec.sourceRef.name}`]);
 
+  const gitSources = new GitSourceReconciler(api, sources, artifacts, setup.dataDir, () => manager.isLeader());
   const sourceController = manager.add({
     name: "gitsource",
     for: GitSourceKind,
     // Every replica fetches (its fleet workers apply the trees); the leader reports.
     needLeaderElection: false,
-    reconciler: new GitSourceReconciler(api, sources, artifacts, setup.dataDir, () => manager.isLeader()),
+    reconciler: gitSources,
     maxConcurrentReconciles: setup.concurrency ?? 4,
     updatePredicate: specOrRequestChanged,
   });
@@ -105,6 +106,7 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     labels: SyncReconciler.labels,
     policies: () => policies.list(),
     ledger: setup.ledger,
+    fetchRevision: (source, revision) => gitSources.fetchRevision(source, revision),
   });
   const clusterController = manager.add({
     name: "cluster",
