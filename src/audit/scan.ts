@@ -3,7 +3,7 @@
  * decisions as lint, the Sync gate and the admission webhook. It finds what got in around them —
  * objects made before kaika, by hand with the webhook down, or in excluded namespaces.
  */
-import type { KubeApi } from "../kube/api.ts";
+import { type KubeApi, serverVersion } from "../kube/api.ts";
 import { NoKindMatchError, RestMapper } from "../kube/discovery.ts";
 import { KubeApiError } from "../kube/errors.ts";
 import { type GroupVersionKind, gvk, type KubeObject } from "../kube/types.ts";
@@ -122,15 +122,6 @@ function reduced(object: KubeObject): KubeObject {
   return { ...object, metadata };
 }
 
-async function clusterVersion(api: KubeApi): Promise<string | undefined> {
-  try {
-    const v = await api.client.get<{ major?: string; minor?: string }>("/version");
-    return v.major && v.minor ? `${v.major}.${v.minor.replace(/\D+$/, "")}` : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Scans one cluster: lists the audited kinds (and served custom resources with a pod template),
  * evaluates them with each namespace's ReadinessPolicy, and returns every finding with its mode.
@@ -155,7 +146,7 @@ export async function auditCluster(
     .flat()
     .filter((o) => audited(o, excluded))
     .map((o) => ({ object: reduced(o), source: { file: "", line: 0 } }));
-  const kubernetesVersion = options.kubernetesVersion ?? (await clusterVersion(api));
+  const kubernetesVersion = options.kubernetesVersion ?? (await serverVersion(api));
   const findings = assess(objects, set, {
     only: (id) => !gitOnly.has(id),
     ...(kubernetesVersion ? { kubernetesVersion } : {}),

@@ -183,7 +183,7 @@ export class FleetWorker {
   /** Starts one cluster's apply in the pool; its end records the result and requeues the Cluster. */
   #start(
     sync: SyncObject,
-    { cluster, target }: Targeted,
+    { cluster, target, object }: Targeted,
     revision: string,
     run: ClusterRunState,
     connection: ClusterConnection,
@@ -217,6 +217,7 @@ export class FleetWorker {
           ignore: artifact.ignore,
           labels: this.#deps.labels(sync),
           policies: this.#deps.policies(),
+          kubernetesVersion: object.status?.kubernetesVersion,
         });
         const at = Date.now();
         // What was written runs there (or tries to), healthy or not: the ledger records it either way.

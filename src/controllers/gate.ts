@@ -22,18 +22,26 @@ export interface GateVerdict {
   readonly summary?: string | undefined;
 }
 
-/** Judges rendered objects; `policies` are the ReadinessPolicy objects (none: critical findings enforce). */
+/**
+ * Judges rendered objects; `policies` are the ReadinessPolicy objects (none: critical findings enforce);
+ * `kubernetesVersion` is the target cluster's.
+ */
 export function readinessGate(
   objects: readonly RenderedObject[],
   spec: Pick<SyncSpec, "policy" | "targetNamespace">,
   revision: string,
   policies: readonly KubeObject[],
   defaultNamespace: string,
+  kubernetesVersion?: string | undefined,
 ): GateVerdict {
   const mode = spec.policy?.mode ?? "enforce";
   if (mode === "off") return { violations: [], warned: 0, hold: false };
-  const { enforced, warned } = gateFindings(objects, policies, (o) =>
-    o.kind === "Namespace" ? "" : (o.metadata.namespace ?? spec.targetNamespace ?? defaultNamespace),
+  const { enforced, warned } = gateFindings(
+    objects,
+    policies,
+    (o) => (o.kind === "Namespace" ? "" : (o.metadata.namespace ?? spec.targetNamespace ?? defaultNamespace)),
+    // The target cluster's own version, where the policy names none: api.* judge what it serves.
+    { kubernetesVersion },
   );
   const violations = enforced.slice(0, 50).map((f) => ({
     check: f.check,

@@ -7,7 +7,7 @@ import type { SyncSpec, SyncStatus } from "../api/sync.ts";
 import { type ApplyEvent, type ApplySummary, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
 import { pruneObjects } from "../apply/prune.ts";
-import type { KubeApi } from "../kube/api.ts";
+import { type KubeApi, serverVersion } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
@@ -163,7 +163,14 @@ export class SyncReconciler implements Reconciler {
       return { requeueAfter: interval };
     }
     // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
-    const gate = readinessGate(objects, spec, revision, this.#policies(), targetNamespace);
+    const gate = readinessGate(
+      objects,
+      spec,
+      revision,
+      this.#policies(),
+      targetNamespace,
+      await serverVersion(this.#api),
+    );
     const violations = gate.violations;
     if (gate.summary) {
       await this.#events.event(sync, "Warning", Reason.PolicyViolation, gate.summary);

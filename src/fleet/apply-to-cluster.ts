@@ -32,6 +32,8 @@ export interface ClusterApply {
   readonly ignore?: string | undefined;
   /** The admin cluster's ReadinessPolicy objects, for the gate. */
   readonly policies: readonly KubeObject[];
+  /** The cluster's Kubernetes version (its Cluster status), the gate's target where the policy names none. */
+  readonly kubernetesVersion?: string | undefined;
   /** Labels put on every applied object (drift and ownership). */
   readonly labels: Readonly<Record<string, string>>;
 }
@@ -71,7 +73,7 @@ export async function applyToCluster(job: ClusterApply): Promise<ClusterApplyRes
   } catch (error) {
     return { ok: false, message: `render failed: ${(error as Error).message}`, violations: 0, changes: [] };
   }
-  const gate = readinessGate(objects, spec, revision, job.policies, defaultNamespace);
+  const gate = readinessGate(objects, spec, revision, job.policies, defaultNamespace, job.kubernetesVersion);
   if (gate.hold) return { ok: false, message: gate.summary ?? "readiness gate", violations: 0, changes: [] };
   for (const { object } of objects) object.metadata.labels = { ...object.metadata.labels, ...job.labels };
 

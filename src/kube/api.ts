@@ -227,3 +227,13 @@ export async function ensureNamespace(api: KubeApi, name: string): Promise<void>
     if (!(error instanceof AlreadyExistsError)) throw error;
   });
 }
+
+/** The server's Kubernetes version as "major.minor" (e.g. "1.37"), or undefined when /version does not say. */
+export async function serverVersion(api: KubeApi): Promise<string | undefined> {
+  try {
+    const v = await api.client.get<{ major?: string; minor?: string }>("/version");
+    return v.major && v.minor ? `${v.major}.${v.minor.replace(/\D+$/, "")}` : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -178,6 +178,23 @@ const reached = ([major, minor]: KubernetesVersion, at: number): boolean => majo
 export const lifecycleOf = (object: KubeObject): ApiLifecycle | undefined =>
   byApiKind.get(`${object.apiVersion} ${object.kind}`);
 
+const isApiVersion = (s: string): boolean => /^([a-z0-9.-]+\/)?v\d+((alpha|beta)\d+)?$/.test(s);
+
+/** "apiVersion kind" → the first minor serving it, for the replacements the table names with a version. */
+const servedSince = new Map<string, number>();
+for (const l of apiLifecycles) {
+  if (l.replacementSince === undefined || !isApiVersion(l.replacement)) continue;
+  const key = `${l.replacement} ${l.kind}`;
+  servedSince.set(key, Math.min(servedSince.get(key) ?? l.replacementSince, l.replacementSince));
+}
+
+/** What a cluster of `version` serves instead of a too-new apiVersion: the table's predecessors still served there. */
+const predecessors = (object: KubeObject, version: KubernetesVersion): string[] =>
+  apiLifecycles
+    .filter((l) => l.replacement === object.apiVersion && l.kind === object.kind && !l.optIn)
+    .filter((l) => !reached(version, l.removed))
+    .map((l) => l.apiVersion);
+
 const use = (l: ApiLifecycle): string =>
   l.replacementSince === undefined
     ? `use ${l.replacement}`
@@ -185,6 +202,28 @@ const use = (l: ApiLifecycle): string =>
 
 /** The API version checks; they apply to every kind. */
 export const apiChecks: readonly Check[] = [
+  {
+    id: "api.unavailable",
+    severity: "critical",
+    title: "apiVersion is not served yet",
+    why: "The target cluster is older than the apiVersion: it rejects the object (no matches for kind), so the apply or sync fails there.",
+    fix: "Use the older apiVersion the message names for clusters of that version, or upgrade them first (per-cluster overlays select by Cluster labels).",
+    kinds: ["*"],
+    run: (o, context) => {
+      const since = servedSince.get(`${o.apiVersion} ${o.kind}`);
+      const { version, label } = target(context);
+      if (since === undefined || reached(version, since)) return [];
+      const older = predecessors(o, version);
+      // The oldest predecessor still served: the table knows when betas leave, not when they came.
+      const instead = older.length > 0 ? `use ${older[0]} there, or upgrade first` : "upgrade first";
+      return [
+        {
+          field: "apiVersion",
+          message: `${o.apiVersion} ${o.kind} is served from Kubernetes 1.${since} (target ${label}); ${instead}`,
+        },
+      ];
+    },
+  },
   {
     id: "api.removed",
     severity: "critical",

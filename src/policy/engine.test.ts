@@ -235,9 +235,14 @@ describe("target Kubernetes version", () => {
   });
 
   it("reads 1.x, v1.x and v1.x.y, and names the replacement and the removal version", () => {
-    assert.deepEqual(all(pdb, { only: api, kubernetesVersion: "1.20" }), []);
+    // At 1.20 policy/v1beta1 is fine; the fixtures' policy/v1 and autoscaling/v2 are too new.
+    assert.deepEqual(all(pdb, { only: api, kubernetesVersion: "1.20" }), [
+      "api.unavailable HorizontalPodAutoscaler/shop/web",
+      "api.unavailable PodDisruptionBudget/shop/checkout",
+    ]);
     assert.deepEqual(all(pdb, { only: api, kubernetesVersion: "v1.21" }), [
       "api.deprecated PodDisruptionBudget/shop/web",
+      "api.unavailable HorizontalPodAutoscaler/shop/web",
     ]);
     const [finding] = evaluate(rendered(pdb), { only: api, kubernetesVersion: "v1.24.17" });
     assert.match(
@@ -247,6 +252,19 @@ describe("target Kubernetes version", () => {
     assert.deepEqual(all(pdb, { only: api, kubernetesVersion: "1.25" }), ["api.removed PodDisruptionBudget/shop/web"]);
     assert.deepEqual(parseKubernetesVersion("v1.29.3-gke.1200"), [1, 29]);
     assert.equal(parseKubernetesVersion("1"), undefined);
+  });
+
+  it("reports an apiVersion newer than the target, naming the one that cluster serves", () => {
+    const found = evaluate(rendered(variant()), { only: api, kubernetesVersion: "1.20" });
+    assert.deepEqual(
+      found.map((f) => f.message),
+      [
+        "policy/v1 PodDisruptionBudget is served from Kubernetes 1.21 (target 1.20); use policy/v1beta1 there, or upgrade first",
+        "autoscaling/v2 HorizontalPodAutoscaler is served from Kubernetes 1.23 (target 1.20); use autoscaling/v2beta1 there, or upgrade first",
+        "policy/v1 PodDisruptionBudget is served from Kubernetes 1.21 (target 1.20); use policy/v1beta1 there, or upgrade first",
+      ],
+    );
+    assert.deepEqual(all(variant(), { only: api, kubernetesVersion: "1.23" }), []);
   });
 
   it("refuses a version it cannot read, naming the option", () => {

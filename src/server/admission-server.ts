@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { KubeApi } from "../kube/api.ts";
+import { type KubeApi, serverVersion } from "../kube/api.ts";
 import { RestMapper } from "../kube/discovery.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { builtinPodTemplates } from "../policy/objects.ts";
@@ -143,7 +143,7 @@ export class AdmissionWebhook {
     options.signal?.addEventListener("abort", () => void hook.close(), { once: true });
     try {
       hook.cache.start(hook.#stop.signal);
-      hook.#kubernetesVersion = await hook.#clusterVersion();
+      hook.#kubernetesVersion = await serverVersion(hook.#api);
       if (!(await hook.cache.waitForSync(30_000)))
         hook.#log.warn("admission: caches did not sync in 30 s; reviewing with what they hold");
       await new Promise<void>((resolve, reject) => {
@@ -279,15 +279,6 @@ export class AdmissionWebhook {
         found.add(`${mapping.group}/${mapping.version}/${mapping.resource}`);
     }
     return [...found].sort();
-  }
-
-  async #clusterVersion(): Promise<string | undefined> {
-    try {
-      const v = await this.#api.client.get<{ major?: string; minor?: string }>("/version");
-      return v.major && v.minor ? `${v.major}.${v.minor.replace(/\D+$/, "")}` : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   /** Applies the ValidatingWebhookConfiguration with these CAs as its caBundle. */

@@ -1,4 +1,4 @@
-/** Check table rows: removed and deprecated apiVersions for a target Kubernetes version. */
+/** Check table rows: removed, deprecated and not-yet-served apiVersions for a target Kubernetes version. */
 
 import type { Row } from "./table.ts";
 
@@ -13,8 +13,30 @@ const flowSchema = (apiVersion: string) => ({
 /** Rows for the API checks. */
 export const apiRows: readonly Row[] = [
   {
+    id: "api.unavailable",
+    // The oldest target that serves every apiVersion of the default fixtures (autoscaling/v2 came in 1.23).
+    kubernetesVersion: "1.23",
+    bad: [
+      [["+", "", flowSchema("flowcontrol.apiserver.k8s.io/v1")]],
+      [
+        [
+          "+",
+          "",
+          {
+            apiVersion: "admissionregistration.k8s.io/v1",
+            kind: "ValidatingAdmissionPolicy",
+            metadata: { name: "p" },
+            spec: { validations: [{ expression: "true" }] },
+          },
+        ],
+      ],
+    ],
+    good: [[["+", "", flowSchema("flowcontrol.apiserver.k8s.io/v1beta2")]]],
+    field: "apiVersion",
+  },
+  {
     id: "api.removed",
-    kubernetesVersion: "1.20",
+    kubernetesVersion: "1.23",
     bad: [
       [["Deployment", "apiVersion", "extensions/v1beta1"]],
       [["NetworkPolicy", "apiVersion", "extensions/v1beta1"]],
@@ -26,8 +48,8 @@ export const apiRows: readonly Row[] = [
         ],
       ],
     ],
-    // Served at 1.20 and not yet deprecated (policy/v1beta1 PodDisruptionBudget is deprecated in 1.21).
-    good: [[["PodDisruptionBudget", "apiVersion", "policy/v1beta1"]]],
+    // Served at 1.23 and not yet deprecated (flowcontrol v1beta2 came in 1.23, deprecated in 1.26).
+    good: [[["+", "", flowSchema("flowcontrol.apiserver.k8s.io/v1beta2")]]],
     field: "apiVersion",
   },
   {
