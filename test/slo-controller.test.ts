@@ -21,6 +21,7 @@ import { KubeApi } from "../src/kube/api.ts";
 import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import type { WebhookPayload } from "../src/notify/index.ts";
+import { prometheusRuleCrd } from "./support/fixtures.ts";
 import { useFleet } from "./support/fleet.ts";
 import { startExporter, startPrometheus, type TestPrometheus, Traffic } from "./support/prometheus.ts";
 import { eventually } from "./support/wait.ts";
@@ -45,34 +46,6 @@ const slo = (errors = 'sum(rate(http_requests_total{job="app",code=~"5.."}[{{.wi
 });
 
 // Just enough of the Prometheus Operator's CRD for the controller to find the kind.
-const prometheusRuleCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "prometheusrules.monitoring.coreos.com" },
-  spec: {
-    group: "monitoring.coreos.com",
-    scope: "Namespaced",
-    names: {
-      kind: "PrometheusRule",
-      plural: "prometheusrules",
-      singular: "prometheusrule",
-      listKind: "PrometheusRuleList",
-    },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-          },
-        },
-      },
-    ],
-  },
-};
 
 type SloObject = KubeObject & { status?: ServiceLevelObjectiveStatus };
 const condition = (o: SloObject, type: string) => o.status?.conditions?.find((c) => c.type === type);
@@ -229,7 +202,7 @@ describe("SLO controller", () => {
   });
 
   it("moves the rules into a PrometheusRule once that CRD is served, and removes the ConfigMap", async () => {
-    await api.apply(prometheusRuleCrd, { fieldManager: "test" });
+    await api.apply(prometheusRuleCrd(), { fieldManager: "test" });
     const rule = await wait(
       "PrometheusRule",
       () => api.get(PrometheusRule, "slo-rules-checkout-availability", "default"),

@@ -16,6 +16,7 @@ import type { ServiceLevelObjectiveStatus } from "../src/api/slo.ts";
 import { KubeApi } from "../src/kube/api.ts";
 import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
+import { prometheusRuleCrd } from "./support/fixtures.ts";
 import { useFleet } from "./support/fleet.ts";
 import { type RunningKaika, registerCluster, startKaikaRun } from "./support/kaika.ts";
 import { eventually } from "./support/wait.ts";
@@ -46,30 +47,6 @@ const slo = (clusterSelector: Record<string, unknown>) => ({
     clusterSelector,
   },
 });
-
-const prometheusRuleCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "prometheusrules.monitoring.coreos.com" },
-  spec: {
-    group: "monitoring.coreos.com",
-    scope: "Namespaced",
-    names: { kind: "PrometheusRule", plural: "prometheusrules", singular: "prometheusrule" },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-          },
-        },
-      },
-    ],
-  },
-};
 
 const gone = (read: () => Promise<unknown>) => () =>
   read().then(
@@ -161,7 +138,7 @@ describe("SLO rules on fleet Clusters", { timeout: 300_000 }, () => {
   });
 
   it("moves to a PrometheusRule once that CRD is served in the Cluster", async () => {
-    await prod.apply(prometheusRuleCrd, { fieldManager: "test" });
+    await prod.apply(prometheusRuleCrd(), { fieldManager: "test" });
     const rule = await eventually(
       "PrometheusRule on prod-1",
       () => prod.get(PrometheusRule, rulesName, "shop"),

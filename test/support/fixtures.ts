@@ -22,3 +22,30 @@ export function widgetCrd(): KubeObject {
     },
   };
 }
+
+/** The Prometheus Operator's PrometheusRule CRD, reduced to an open schema. */
+export function prometheusRuleCrd(): KubeObject {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "prometheusrules.monitoring.coreos.com" },
+    spec: {
+      group: "monitoring.coreos.com",
+      scope: "Namespaced",
+      names: { kind: "PrometheusRule", plural: "prometheusrules", singular: "prometheusrule" },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
