@@ -66,6 +66,13 @@ export const Exemption = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, description: 'Object name; "*" globs ("legacy-*").' })),
     namespace: Type.Optional(Type.String({ minLength: 1, description: 'Namespace name; "*" globs. Default: any.' })),
     reason: Type.String({ minLength: 1, description: "Why this is safe; required, shown in audits." }),
+    expires: Type.Optional(
+      Type.String({
+        pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2}))?$",
+        description:
+          'When the exemption stops applying: an RFC 3339 time, or a date ("2026-12-31" = that day\'s start, UTC). Default: never.',
+      }),
+    ),
   },
   {
     description: "A check that does not apply to some objects.",

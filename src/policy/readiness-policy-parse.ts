@@ -199,7 +199,7 @@ function override(c: Checker, o: Fields, path: (string | number)[]): Override | 
 function exemption(c: Checker, e: Fields, path: (string | number)[]): Exemption | undefined {
   const before = c.problems.length;
   for (const key of Object.keys(e))
-    if (!["check", "object", "kind", "name", "namespace", "reason"].includes(key))
+    if (!["check", "object", "kind", "name", "namespace", "reason", "expires"].includes(key))
       c.problem([...path, key], ": unknown field");
   const check = c.string(e.check, [...path, "check"]);
   if (check === undefined && e.check === undefined)
@@ -214,6 +214,9 @@ function exemption(c: Checker, e: Fields, path: (string | number)[]): Exemption 
   const namespace = c.string(e.namespace, [...path, "namespace"]);
   if (typeof e.reason !== "string" || e.reason.trim() === "")
     c.problem([...path, "reason"], " is required: say why skipping the check is safe");
+  const expires = c.string(e.expires, [...path, "expires"]);
+  if (expires !== undefined && !isExpiry(expires))
+    c.problem([...path, "expires"], `: "${expires}" is not a date (2026-12-31) or an RFC 3339 time`);
   if (c.problems.length > before || check === undefined) return undefined;
   return {
     check,
@@ -222,7 +225,13 @@ function exemption(c: Checker, e: Fields, path: (string | number)[]): Exemption 
     ...(name ? { name } : {}),
     ...(namespace ? { namespace } : {}),
     reason: String(e.reason),
+    ...(expires ? { expires } : {}),
   };
+}
+
+/** A date, or a date and time with a zone, that Date.parse reads too (no month 13). */
+function isExpiry(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s));
 }
 
 /**

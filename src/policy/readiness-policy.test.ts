@@ -130,6 +130,39 @@ describe("ReadinessPolicy decisions", () => {
     assert.deepEqual(decided[0]?.waived, { by: "exemption", reason: "vendor chart" });
   });
 
+  it("an exemption stops applying when it expires, and the finding says so", () => {
+    const spec: ReadinessPolicySpec = {
+      exemptions: [
+        { check: "images.tag-mutable", name: "old", reason: "migrating", expires: "2026-03-01" },
+        { check: "images.tag-mutable", name: "new", reason: "migrating", expires: "2026-03-01T12:00:00+02:00" },
+      ],
+    };
+    const findings = [
+      finding("images.tag-mutable", "Deployment/shop/old", "critical"),
+      finding("images.tag-mutable", "Deployment/shop/new", "critical"),
+    ];
+    const objects = findings.map((f) => {
+      const [kind, namespace, name] = f.object.split("/");
+      return { apiVersion: "apps/v1", kind: kind ?? "", metadata: { name, namespace } } as KubeObject;
+    });
+    const at = (time: string) => decide(findings, objects, spec, { now: Date.parse(time) });
+    assert.deepEqual(
+      at("2026-02-28T23:59:59Z").map((d) => d.mode),
+      ["off", "off"],
+    );
+    // A date is that day's start in UTC; a time keeps its zone (12:00+02:00 is 10:00Z).
+    const later = at("2026-03-01T09:00:00Z");
+    assert.deepEqual(
+      later.map((d) => d.mode),
+      ["enforce", "off"],
+    );
+    assert.match(later[0]?.message ?? "", /\(exemption expired 2026-03-01: migrating\)$/);
+    assert.deepEqual(
+      at("2026-03-01T10:00:00Z").map((d) => d.mode),
+      ["enforce", "enforce"],
+    );
+  });
+
   it("honours an opt-out annotation only with a reason, not in strict mode; exemptions hold in strict mode", () => {
     const skip = { "kaika.dev/skip-checks": "images.tag-mutable, security.*" };
     const withReason = deployment("a", "shop", "nginx:latest", { ...skip, "kaika.dev/skip-reason": "vendor" });
@@ -304,6 +337,10 @@ describe("parsePolicy", () => {
     fails(
       doc("  exemptions:\n    - {check: images.tag-mutable, reason: r}\n"),
       /exemptions\[0\]: set object .* or name/,
+    );
+    fails(
+      doc("  exemptions:\n    - {check: images.tag-mutable, name: a, reason: r, expires: 2026-13-01}\n"),
+      /exemptions\[0\]\.expires: "2026-13-01" is not a date/,
     );
     fails(doc("  kubernetesVersion: 1.30\n"), /spec\.kubernetesVersion: must be a quoted string/);
     fails(doc("  namespaces:\n    - checks: {}\n"), /spec\.namespaces\[0\]: set names, selector or both/);

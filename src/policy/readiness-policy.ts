@@ -59,6 +59,8 @@ export interface DecideOptions {
   readonly namespaceLabels?: NamespaceLabels | undefined;
   /** Ignore opt-out annotations whatever the policy says (`kaika lint --strict`). */
   readonly strict?: boolean | undefined;
+  /** The time exemptions' `expires` is compared with (ms since the epoch); default now. */
+  readonly now?: number | undefined;
 }
 
 /** The mode a check map gives `id`: its own entry, else the longest pattern that matches. */
@@ -170,12 +172,18 @@ export function decide(
   const namespaceOf = namespacer(options);
   const labels = options.namespaceLabels ?? labelsFromInput(objects);
   const byRef = new Map(objects.map((o) => [objectRef(o), o]));
-  return findings.map((f): Decision => {
+  const now = options.now ?? Date.now();
+  return findings.map((found): Decision => {
+    let f = found;
     const object = byRef.get(f.object);
     const namespace = object ? namespaceOf(object) : "";
     const spec = specFor(policy, namespace);
-    const exemption = spec.exemptions?.find((e) => exempts(e, f, namespace));
+    const matching = spec.exemptions?.filter((e) => exempts(e, f, namespace)) ?? [];
+    const exemption = matching.find((e) => !e.expires || Date.parse(e.expires) > now);
     if (exemption) return { ...f, mode: "off", namespace, waived: { by: "exemption", reason: exemption.reason } };
+    // An exemption that ran out says so, so the finding's return is not a surprise.
+    const lapsed = matching[0];
+    if (lapsed) f = { ...f, message: `${f.message} (exemption expired ${lapsed.expires}: ${lapsed.reason})` };
     const strict = options.strict === true || spec.strict === true;
     const reason = strict ? undefined : optOut(object, f.check);
     if (reason !== undefined) return { ...f, mode: "off", namespace, waived: { by: "annotation", reason } };
