@@ -69,6 +69,7 @@ const expected: Record<string, { at: string; checks: string[] }> = {
     at: "cart/deployment.yaml:1",
     checks: [
       "probes.port-undeclared", // liveness on port "metrics", only "http" declared
+      "probes.liveness-before-readiness", // both probes on the defaults (3 × 10s): restarted as it leaves the Service
       "resources.memory-limit-below-request", // 128Mi < 256Mi (critical)
       "resources.ephemeral-storage-request-missing",
       "availability.single-replica", // replicas: 1, no HPA
@@ -107,6 +108,7 @@ const expected: Record<string, { at: string; checks: string[] }> = {
     at: "payments/deployment.yaml:1",
     checks: [
       "probes.startup-missing", // liveness initialDelaySeconds 120, no startupProbe
+      "probes.liveness-before-readiness", // liveness and readiness both 3 × 10s
       "secrets.ref-missing", // Secret stripe is nowhere in the input, nor an ExternalSecret or SealedSecret making it
       // Readiness 10s × 3 = 30s to fail, killed 20s after SIGTERM (grace 30s − preStop 10s). Cart has the same
       // timing (25s) but no Service selects its pods (wiring.service-selector), and checkout's grace 15s is
@@ -234,7 +236,7 @@ describe("kaika lint on the shop", () => {
     const { findings, scores } = JSON.parse(result.stdout) as { findings: JsonFinding[]; scores: JsonScores };
     const pairs = findings.map((f): Pair => [f.check, f.object]).sort(byPair);
     assert.deepEqual(pairs, expectedPairs);
-    assert.equal(pairs.length, 57);
+    assert.equal(pairs.length, 59);
     for (const f of findings) {
       assert.equal(`${f.file}:${f.line}`, expected[f.object]?.at, `${f.check} on ${f.object}`);
       assert.equal(f.enforced, critical.has(f.check), `${f.check} on ${f.object} enforced`);
@@ -255,7 +257,7 @@ describe("kaika lint on the shop", () => {
     assert.equal(code, 1);
     assert.ok(!stdout.includes("\u001b["), "no colour when not on a TTY");
     const lines = stdout.trimEnd().split("\n");
-    assert.match(lines.at(-1) ?? "", /^34 objects, 57 findings \(8 enforced\), score \d+$/);
+    assert.match(lines.at(-1) ?? "", /^34 objects, 59 findings \(8 enforced\), score \d+$/);
     // Each object's header once, then its findings, each with a fix below.
     const grouped = new Map<string, Pair[]>();
     const headerScores = new Map<string, number>();

@@ -1,4 +1,7 @@
-/** Probe checks: readiness and liveness present, distinct, on declared ports, and a startupProbe for slow starters. */
+/**
+ * Probe checks: readiness and liveness present, distinct, liveness more patient than readiness, on
+ * declared ports, and a startupProbe for slow starters.
+ */
 
 import { type ContainerRef, eachContainer, type Fields, num, rec, recs, servingKinds, text } from "./objects.ts";
 import type { Check } from "./types.ts";
@@ -20,6 +23,11 @@ function probePort(probe: Fields): string | number | undefined {
     if (typeof port === "string" || typeof port === "number") return port;
   }
   return undefined;
+}
+
+/** How long a failing probe takes to act: failureThreshold × periodSeconds (Kubernetes defaults 3 and 10). */
+function giveUpSeconds(probe: Fields): number {
+  return (num(probe.failureThreshold) ?? 3) * (num(probe.periodSeconds) ?? 10);
 }
 
 function declares(c: ContainerRef, port: string | number): boolean {
@@ -71,6 +79,29 @@ export const probeChecks: readonly Check[] = [
         if (livenessProbe === undefined || readinessProbe === undefined) return undefined;
         return JSON.stringify(canonical(livenessProbe)) === JSON.stringify(canonical(readinessProbe))
           ? { field: `${c.path}.livenessProbe`, message: `container ${c.name}: livenessProbe equals readinessProbe` }
+          : undefined;
+      }),
+  },
+  {
+    id: "probes.liveness-before-readiness",
+    severity: "warning",
+    title: "Liveness gives up before readiness",
+    why: "The kubelet restarts a struggling container before readiness has taken it out of the Service: requests in flight fail, and an overloaded pod is restarted instead of shedding load.",
+    fix: "Let liveness tolerate failures longer than readiness: a higher failureThreshold or periodSeconds (e.g. readiness 3 × 5 s, liveness 6 × 10 s).",
+    kinds: servingKinds,
+    run: (o, context) =>
+      eachContainer(o, context, (c) => {
+        const { livenessProbe, readinessProbe } = c.container;
+        if (livenessProbe === undefined || readinessProbe === undefined) return undefined;
+        // Identical probes are probes.liveness-equals-readiness.
+        if (JSON.stringify(canonical(livenessProbe)) === JSON.stringify(canonical(readinessProbe))) return undefined;
+        const live = giveUpSeconds(rec(livenessProbe));
+        const ready = giveUpSeconds(rec(readinessProbe));
+        return live <= ready
+          ? {
+              field: `${c.path}.livenessProbe`,
+              message: `container ${c.name}: liveness restarts it after ${live}s of failures, readiness takes it out of the Service only after ${ready}s`,
+            }
           : undefined;
       }),
   },

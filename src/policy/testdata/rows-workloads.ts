@@ -67,6 +67,23 @@ export const workloadRows: readonly Row[] = [
     field: "spec.template.spec.containers[web].livenessProbe",
   },
   {
+    id: "probes.liveness-before-readiness",
+    bad: [
+      // Liveness 2 × 5 s against readiness 3 × 5 s.
+      [
+        [
+          D,
+          `${web}.livenessProbe`,
+          { httpGet: { path: "/live", port: "http" }, periodSeconds: 5, failureThreshold: 2 },
+        ],
+      ],
+      // As long as readiness is not enough: both act at 15 s.
+      [[R, `${web}.livenessProbe`, { httpGet: { path: "/live", port: "http" }, periodSeconds: 5 }]],
+    ],
+    good: [[[D, `${web}.livenessProbe`, { httpGet: { path: "/live", port: "http" }, periodSeconds: 10 }]]],
+    field: "spec.template.spec.containers[web].livenessProbe",
+  },
+  {
     id: "probes.port-undeclared",
     bad: [[[D, `${web}.readinessProbe.httpGet.port`, "metrics"]], [[D, `${web}.livenessProbe.httpGet.port`, 9090]]],
     good: [
