@@ -160,6 +160,33 @@ describe("admission webhook", () => {
     assert.match(admitted.stderr, /Warning: security\.run-as-root/);
   });
 
+  it("knows the Secrets that exist: with secrets.ref-missing enforced, a missing one is denied, an existing one not", async () => {
+    await kubectl("create", "namespace", "vault");
+    await kubectl("create", "secret", "generic", "db", "-n", "vault", "--from-literal=password=s3cret");
+    await kubectl("apply", "-f", policy("vault", "  checks: {secrets.ref-missing: enforce}\n"));
+    const withEnv = (name: string, secret: string): string =>
+      deployment(name, "registry.example/app:1.2.3")
+        .replace(`  name: ${name}\n`, `  name: ${name}\n  namespace: vault\n`)
+        .replace(
+          "          resources:",
+          `          env: [{name: PASSWORD, valueFrom: {secretKeyRef: {name: ${secret}, key: password}}}]\n          resources:`,
+        );
+    const missing = await eventually(
+      "denied: Secret nope does not exist",
+      () => kubectl("apply", "-f", file("secret-missing.yaml", withEnv("reads-nope", "nope"))),
+      (r) => r.code !== 0,
+      10_000,
+    );
+    assert.match(missing.stderr, /secrets\.ref-missing \(info\) at .*reads Secret nope/);
+    const existing = await eventually(
+      "admitted: Secret db exists",
+      () => kubectl("apply", "-f", file("secret-ok.yaml", withEnv("reads-db", "db"))),
+      (r) => r.code === 0,
+      10_000,
+    );
+    assert.doesNotMatch(existing.stderr + missing.stderr, /s3cret/);
+  });
+
   it("skips namespaces labelled kaika.dev/admission=disabled", async () => {
     await kubectl("label", "namespace", "legacy", "kaika.dev/admission=disabled");
     const allowed = await eventually(

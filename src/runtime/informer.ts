@@ -19,6 +19,8 @@ export interface InformerOptions extends ReflectOptions {
   readonly keepManagedFields?: boolean;
   /** Called for each watch restart, e.g. to count them in metrics. */
   readonly onRestart?: (reason: string, error?: unknown) => void;
+  /** Rewrites each object before it is cached (as client-go's SetTransform): e.g. drop Secret values. */
+  readonly transform?: <T extends KubeObject>(object: T) => T;
 }
 
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration";
@@ -114,7 +116,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     for await (const event of reflect<T>(this.#api, this.kind, signal, this.#options)) this.#apply(event);
   }
 
-  #lean(object: T): T {
+  #lean(received: T): T {
+    const object = this.#options.transform ? this.#options.transform(received) : received;
     if (this.#options.keepManagedFields) return object;
     delete object.metadata.managedFields;
     if (object.metadata.annotations?.[lastApplied] !== undefined) {

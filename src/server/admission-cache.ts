@@ -1,6 +1,6 @@
 /**
  * What the admission webhook reads from the cluster — ReadinessPolicies, namespace labels, the
- * PodDisruptionBudgets and HorizontalPodAutoscalers cross-object checks look at — kept current by
+ * PodDisruptionBudgets, HorizontalPodAutoscalers and Secret names cross-object checks look at — kept current by
  * informers, so a review answers from memory. Its own informers, not the manager's shared cache:
  * every replica serves the webhook, leader or not.
  */
@@ -13,6 +13,13 @@ import { Informer, namespaceIndex } from "../runtime/informer.ts";
 import type { ReviewContext } from "./admission.ts";
 
 const related = [gvk("policy/v1", "PodDisruptionBudget"), gvk("autoscaling/v2", "HorizontalPodAutoscaler")];
+const SecretKind = gvk("v1", "Secret");
+
+/** A Secret's name and labels only: its values never stay in kaika's memory. */
+const withoutValues = <T extends KubeObject>(secret: T): T => {
+  const { data: _data, stringData: _stringData, ...rest } = secret as T & { data?: unknown; stringData?: unknown };
+  return rest as T;
+};
 
 /** Informers over the objects reviews read. */
 export class AdmissionCache {
@@ -28,7 +35,11 @@ export class AdmissionCache {
     this.#systemNamespace = options.systemNamespace ?? "kaika-system";
     this.policies = new Informer(api, ReadinessPolicyKind);
     this.#namespaces = new Informer(api, gvk("v1", "Namespace"));
-    this.#related = related.map((kind) => new Informer(api, kind));
+    // Secrets too, so that secrets.ref-missing sees the ones that already exist.
+    this.#related = [
+      ...related.map((kind) => new Informer(api, kind)),
+      new Informer(api, SecretKind, { transform: withoutValues }),
+    ];
     const changed = (): void => {
       this.#set = undefined;
       const set = this.policySet();
