@@ -7,6 +7,7 @@
 import type { ServiceLevelObjectiveSpec, ServiceLevelObjectiveStatus } from "../api/slo.ts";
 import type { KubeApi } from "../kube/api.ts";
 import { NoKindMatchError } from "../kube/discovery.ts";
+import { NotFoundError } from "../kube/errors.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
 import type { NotificationEvent } from "../notify/events.ts";
 import {
@@ -161,7 +162,12 @@ export class SloReconciler implements Reconciler {
   }
 
   async reconcile(request: Request, { log, signal }: ReconcileContext): Promise<Result | undefined> {
-    let slo = this.#slos.get(`${request.namespace}/${request.name}`);
+    if (!this.#slos.get(`${request.namespace}/${request.name}`)) return undefined;
+    // Live, not cached: status.clusters says where rules were written, and a copy a step behind
+    // could forget one (and leave its rules behind when they are removed).
+    let slo = await this.#api
+      .get<SloObject>(ServiceLevelObjectiveKind, request.name, request.namespace)
+      .catch((e) => (e instanceof NotFoundError ? undefined : Promise.reject(e)));
     if (!slo) return undefined;
     // Deleted: the local rules object goes with it (owner reference); the fleet Clusters' ones by the finalizer.
     if (slo.metadata.deletionTimestamp) return this.#finalize(slo, log);
