@@ -11,10 +11,12 @@ import { evaluate } from "./engine.ts";
 import { variant } from "./testdata/fixtures.ts";
 import { apiRows } from "./testdata/rows-api.ts";
 import { clusterRows } from "./testdata/rows-cluster.ts";
+import { hardeningRows } from "./testdata/rows-hardening.ts";
+import { wiringExtraRows } from "./testdata/rows-wiring-extra.ts";
 import { workloadRows } from "./testdata/rows-workloads.ts";
 import type { Row } from "./testdata/table.ts";
 
-const rows: readonly Row[] = [...workloadRows, ...clusterRows, ...apiRows];
+const rows: readonly Row[] = [...workloadRows, ...clusterRows, ...hardeningRows, ...wiringExtraRows, ...apiRows];
 
 /** Runs the row's check (or, with `all`, the whole catalogue) with the row's options. */
 const run = (objects: readonly KubeObject[], row: Row, all = false) =>
