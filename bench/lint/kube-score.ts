@@ -186,8 +186,8 @@ export const counterparts: readonly { kubeScore: string; kaika: readonly string[
   },
   {
     kubeScore: "pod-networkpolicy",
-    kaika: [],
-    why: "no kaika check: a NetworkPolicy for every pod is a namespace-level choice (default deny); kaika flags policies that select nothing",
+    kaika: ["wiring.networkpolicy-missing"],
+    why: "kaika reports it only in namespaces that use NetworkPolicies in the input (none here); a namespace without any is the platform's choice",
   },
   {
     kubeScore: "label-values",

@@ -46,6 +46,7 @@ const auditedKinds: readonly GroupVersionKind[] = [
   ["v1", "Service"],
   ["v1", "ConfigMap"],
   ["v1", "Secret"],
+  ["v1", "ServiceAccount"],
   ["v1", "Namespace"],
   ["v1", "ResourceQuota"],
   ["v1", "LimitRange"],

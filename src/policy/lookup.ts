@@ -1,11 +1,11 @@
 /**
  * Indexes over a check context's input, built once per evaluate(): cross-object checks look up the
- * HPAs that target a workload, or the PDBs, Services and workloads that share a label with a selector,
- * instead of scanning the whole input (or a whole namespace) per object.
+ * HPAs that target a workload, or the PDBs, Services, NetworkPolicies and workloads that share a label
+ * with a selector, instead of scanning the whole input (or a whole namespace) per object.
  */
 
 import type { KubeObject } from "../kube/types.ts";
-import { kindsOf, labelsOf, podLabelsOf, rec, text } from "./objects.ts";
+import { groupOf, kindsOf, labelsOf, podLabelsOf, rec, text } from "./objects.ts";
 import { producedSecrets } from "./secret-sources.ts";
 import type { CheckContext } from "./types.ts";
 
@@ -37,6 +37,13 @@ export interface Lookup {
   budgetsFor(namespace: string, labels: Readonly<Record<string, string>>): readonly KubeObject[];
   /** Services of the namespace whose selector may select these labels (check with mapSelects()). */
   servicesFor(namespace: string, labels: Readonly<Record<string, string>>): readonly KubeObject[];
+  /** NetworkPolicies (networking.k8s.io) of the namespace whose podSelector may select these labels (check with selects()). */
+  networkPoliciesFor(namespace: string, labels: Readonly<Record<string, string>>): readonly KubeObject[];
+  /**
+   * Whether network policies of other APIs (Cilium, Calico, Antrea, AdminNetworkPolicy) are in the input for
+   * the namespace or cluster-wide: they may isolate pods in ways the checks do not read.
+   */
+  otherNetworkPolicies(namespace: string): boolean;
   /** Pod-running objects of the namespace that may match a selector with these matchLabels (all when none). */
   workloadsFor(namespace: string, matchLabels: Readonly<Record<string, string>>): readonly Workload[];
 }
@@ -45,6 +52,15 @@ const none: readonly never[] = [];
 const noNames: ReadonlySet<string> = new Set();
 const sep = "\u0000";
 const key = (...parts: string[]): string => parts.join(sep);
+
+/**
+ * A network policy of another API than networking.k8s.io: CiliumNetworkPolicy, Calico's (Global)NetworkPolicy,
+ * AdminNetworkPolicy… Staged Calico policies only report, they isolate nothing.
+ */
+const otherNetworkPolicy = (o: KubeObject): boolean =>
+  o.kind.endsWith("NetworkPolicy") &&
+  !o.kind.startsWith("Staged") &&
+  !(o.kind === "NetworkPolicy" && ["networking.k8s.io", "extensions"].includes(groupOf(o)));
 
 /** Lists under string keys. */
 class Buckets<T> {
@@ -86,6 +102,9 @@ function build(context: CheckContext): Lookup {
   const hpas = new Buckets<KubeObject>();
   const budgets = new BySelectorPair();
   const services = new BySelectorPair();
+  const networkPolicies = new BySelectorPair();
+  // Namespaces with network policies of other APIs ("": cluster-wide, or without a namespace).
+  const otherPolicies = new Set<string>();
   const workloads = new Buckets<Workload>();
   const workloadsByLabel = new Buckets<Workload>();
   // Secrets made by other objects, by namespace ("*": any namespace).
@@ -109,8 +128,11 @@ function build(context: CheckContext): Lookup {
         const selector = labelsOf(spec.selector);
         // An empty Service selector selects nothing.
         if (Object.keys(selector).length > 0) services.add(namespace, selector, o);
+      } else if (o.kind === "NetworkPolicy") {
+        networkPolicies.add(namespace, labelsOf(rec(spec.podSelector).matchLabels), o);
       }
     }
+    if (otherNetworkPolicy(o)) otherPolicies.add(namespace);
     for (const p of producedSecrets(o)) produced.add(p.namespace, p.name);
     const labels = podLabelsOf(o, context);
     if (labels) {
@@ -149,6 +171,8 @@ function build(context: CheckContext): Lookup {
     autoscalers: (kind, namespace, name) => hpas.get(key(kind, namespace, name)),
     budgetsFor: (namespace, labels) => budgets.candidates(namespace, labels),
     servicesFor: (namespace, labels) => services.candidates(namespace, labels),
+    networkPoliciesFor: (namespace, labels) => networkPolicies.candidates(namespace, labels),
+    otherNetworkPolicies: (namespace) => otherPolicies.has(namespace) || otherPolicies.has(""),
     workloadsFor(namespace, matchLabels) {
       const first = Object.entries(matchLabels)[0];
       return first ? workloadsByLabel.get(key(namespace, first[0], first[1])) : workloads.get(namespace);

@@ -1,6 +1,10 @@
-/** Pod security checks: the restricted Pod Security Standard, host access, and service account tokens. */
+/**
+ * Pod security checks: the restricted Pod Security Standard, host access (namespaces, paths, ports,
+ * an unmasked /proc, node-wide sysctls), and service account tokens.
+ */
 
 import type { KubeObject } from "../kube/types.ts";
+import { defaultKubernetesVersion, type KubernetesVersion, parseKubernetesVersion } from "./api-versions.ts";
 import { lookup } from "./lookup.ts";
 import { type ContainerRef, eachContainer, type Fields, num, podKinds, podSpecOf, rec, recs, text } from "./objects.ts";
 import type { Check, CheckContext, Violation } from "./types.ts";
@@ -19,6 +23,37 @@ function containerRule(rule: (c: ContainerRef, sc: Fields, pod: Fields | undefin
 }
 
 const hostNamespaces = ["hostNetwork", "hostPID", "hostIPC"] as const;
+
+/**
+ * The kubelet's safe sysctls (namespaced, and isolated from other pods on the node), with the minor
+ * version that added each; anything else needs the kubelet's --allowed-unsafe-sysctls. Source: the
+ * Kubernetes task "Using sysctls in a Kubernetes Cluster".
+ */
+const safeSysctls: ReadonlyMap<string, number> = new Map([
+  ["kernel.shm_rmid_forced", 0],
+  ["net.ipv4.ip_local_port_range", 0],
+  ["net.ipv4.tcp_syncookies", 0],
+  ["net.ipv4.ping_group_range", 18],
+  ["net.ipv4.ip_unprivileged_port_start", 22],
+  ["net.ipv4.ip_local_reserved_ports", 27],
+  ["net.ipv4.tcp_keepalive_time", 29],
+  ["net.ipv4.tcp_fin_timeout", 29],
+  ["net.ipv4.tcp_keepalive_intvl", 29],
+  ["net.ipv4.tcp_keepalive_probes", 29],
+  ["net.ipv4.tcp_rmem", 32],
+  ["net.ipv4.tcp_wmem", 32],
+]);
+
+/** A sysctl name with dots: "net/ipv4/tcp_rmem" is "net.ipv4.tcp_rmem" (sysctl.d(5): a leading "/" swaps "/" and "."). */
+const dotted = (name: string): string => {
+  const first = /[./]/.exec(name)?.[0];
+  return first === "/" ? name.replace(/[./]/g, (c) => (c === "/" ? "." : "/")) : name;
+};
+
+/** The context's target version; the default when unset or unparseable. */
+const targetVersion = (context: CheckContext): KubernetesVersion =>
+  parseKubernetesVersion(context.kubernetesVersion ?? defaultKubernetesVersion) ??
+  parseKubernetesVersion(defaultKubernetesVersion)!;
 
 /** The pod security checks. */
 export const securityChecks: readonly Check[] = [
@@ -110,6 +145,47 @@ export const securityChecks: readonly Check[] = [
       return hostNamespaces
         .filter((key) => pod.spec[key] === true)
         .map((key) => ({ field: `${pod.path}.${key}`, message: `pod uses ${key}` }));
+    },
+  },
+  {
+    id: "security.proc-mount-unmasked",
+    severity: "critical",
+    title: "Container mounts /proc unmasked",
+    why: "An unmasked /proc hands the container the kernel files the runtime hides: /proc/sys, /proc/sysrq-trigger, /proc/kcore.",
+    fix: "Remove securityContext.procMount; a nested container runtime that needs it also sets hostUsers: false on the pod.",
+    kinds: podKinds,
+    run: containerRule((c, sc, pod) =>
+      // In a user namespace (hostUsers: false) ID checks guard /proc: the nested-container setup Pod Security baseline allows.
+      sc.procMount === "Unmasked" && pod?.hostUsers !== false
+        ? { field: `${c.path}.securityContext.procMount`, message: `container ${c.name} mounts /proc unmasked` }
+        : undefined,
+    ),
+  },
+  {
+    id: "security.unsafe-sysctls",
+    severity: "warning",
+    title: "Pod sets an unsafe sysctl",
+    why: "Outside the safe set a sysctl can affect other pods on the node, and kubelets without --allowed-unsafe-sysctls refuse the pod (SysctlForbidden).",
+    fix: "Drop the sysctl or tune it on the node; where a node pool allows it, exempt the workload with a reason.",
+    kinds: podKinds,
+    run: (o, context) => {
+      const pod = podSpecOf(o, context);
+      if (!pod) return [];
+      const [major, minor] = targetVersion(context);
+      return recs(rec(pod.spec.securityContext).sysctls).flatMap((s): Violation[] => {
+        const name = text(s.name);
+        const since = safeSysctls.get(dotted(name));
+        if (name === "" || (since !== undefined && (major > 1 || minor >= since))) return [];
+        return [
+          {
+            field: `${pod.path}.securityContext.sysctls[${name}]`,
+            message:
+              since === undefined
+                ? `pod sets unsafe sysctl ${name}`
+                : `pod sets sysctl ${name}, safe only from Kubernetes 1.${since} (target ${major}.${minor})`,
+          },
+        ];
+      });
     },
   },
   {

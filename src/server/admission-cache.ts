@@ -1,6 +1,6 @@
 /**
  * What the admission webhook reads from the cluster — ReadinessPolicies, namespace labels, the
- * PodDisruptionBudgets, HorizontalPodAutoscalers and Secret names cross-object checks look at — kept current by
+ * PodDisruptionBudgets, HorizontalPodAutoscalers, ServiceAccounts and Secret names cross-object checks look at — kept current by
  * informers, so a review answers from memory. Its own informers, not the manager's shared cache:
  * every replica serves the webhook, leader or not.
  */
@@ -12,7 +12,11 @@ import { PolicySet, policiesFrom } from "../policy/readiness-policy.ts";
 import { Informer, namespaceIndex } from "../runtime/informer.ts";
 import type { ReviewContext } from "./admission.ts";
 
-const related = [gvk("policy/v1", "PodDisruptionBudget"), gvk("autoscaling/v2", "HorizontalPodAutoscaler")];
+const related = [
+  gvk("policy/v1", "PodDisruptionBudget"),
+  gvk("autoscaling/v2", "HorizontalPodAutoscaler"),
+  gvk("v1", "ServiceAccount"),
+];
 const SecretKind = gvk("v1", "Secret");
 
 /** A Secret's name and labels only: its values never stay in kaika's memory. */
@@ -35,7 +39,7 @@ export class AdmissionCache {
     this.#systemNamespace = options.systemNamespace ?? "kaika-system";
     this.policies = new Informer(api, ReadinessPolicyKind);
     this.#namespaces = new Informer(api, gvk("v1", "Namespace"));
-    // Secrets too, so that secrets.ref-missing sees the ones that already exist.
+    // Secrets too (names only), so that secrets.ref-missing sees the ones that already exist.
     this.#related = [
       ...related.map((kind) => new Informer(api, kind)),
       new Informer(api, SecretKind, { transform: withoutValues }),

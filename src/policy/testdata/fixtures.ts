@@ -6,7 +6,8 @@ const digest = `sha256:${"a".repeat(64)}`;
 
 /**
  * Deployment web, Service, PDB, HPA, Ingress, NetworkPolicy, ServiceAccount, Role(Binding), ConfigMap, SOPS Secret,
- * then an Argo Rollout checkout (a custom resource with a built-in pod template path) with its Service and PDB.
+ * then an Argo Rollout checkout (a custom resource with a built-in pod template path) with its Service, PDB,
+ * ServiceAccount and NetworkPolicy.
  */
 const compliant: readonly KubeObject[] = [
   {
@@ -86,6 +87,7 @@ const compliant: readonly KubeObject[] = [
     kind: "Ingress",
     metadata: { name: "web", namespace: "shop" },
     spec: {
+      tls: [{ hosts: ["shop.example.com"], secretName: "shop-tls" }],
       rules: [
         {
           host: "shop.example.com",
@@ -189,6 +191,13 @@ const compliant: readonly KubeObject[] = [
     kind: "PodDisruptionBudget",
     metadata: { name: "checkout", namespace: "shop" },
     spec: { maxUnavailable: 1, selector: { matchLabels: { app: "checkout" } } },
+  },
+  { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "checkout", namespace: "shop" } },
+  {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "checkout", namespace: "shop" },
+    spec: { podSelector: { matchLabels: { app: "checkout" } }, ingress: [{ ports: [{ port: 8080 }] }] },
   },
 ];
 
