@@ -78,6 +78,7 @@ const syncSpec = {
 type SyncStatus = {
   rollout?: {
     revision: string;
+    previousRevision?: string;
     phase: string;
     message?: string;
     waves: { name: string; state: string; startedAt?: string; healthyAt?: string }[];
@@ -323,5 +324,46 @@ describe("a rising error rate in wave one halts wave two", { timeout: 600_000 },
     const still = await sync();
     assert.equal(still.rollout?.phase, "Halted");
     assert.ok(still.rollout?.revision.endsWith(second));
+  });
+
+  it("with rollback, a failed gate puts wave one back on the last commit that ran everywhere", async (t) => {
+    // Errors stay at 20% in wave one. Turn rollback on, then commit again.
+    const rollout = syncSpec.rollout;
+    const [one, two] = rollout.waves;
+    await admin.patch(
+      Sync,
+      "web",
+      "kaika-system",
+      { spec: { rollout: { ...rollout, waves: [{ ...one, sloGate: { ...one?.sloGate, rollback: true } }, two] } } },
+      "merge",
+    );
+    const third = await (repo as TestRepo).commit({ "apps/web/web.yaml": web("web:3.0.0") });
+    const committed = Date.now();
+    await eventually(
+      "kaika-1 runs web:3.0.0",
+      () => imageOn(0),
+      (image) => image === "web:3.0.0",
+      60_000,
+    ).catch(withLogs);
+    const halted = await phaseIs("Halted", third);
+    assert.equal(halted.rollout?.waves[0]?.state, "GateFailed");
+    // The rollout was halted on commit 2, so the last commit that ran on every wave is the first.
+    assert.ok(halted.rollout?.previousRevision?.endsWith(first), JSON.stringify(halted.rollout));
+    await eventually(
+      "kaika-1 back on web:1.0.0",
+      () => imageOn(0),
+      (image) => image === "web:1.0.0",
+      60_000,
+    ).catch(withLogs);
+    t.diagnostic(`commit → gate failed → rolled back: ${Date.now() - committed} ms`);
+    // It stays rolled back while the halt holds, and wave two never moved.
+    const until = Date.now() + 5000;
+    while (Date.now() < until) {
+      assert.equal(await imageOn(0), "web:1.0.0", "kaika-1 stays rolled back");
+      assert.equal(await imageOn(1), "web:1.0.0", "kaika-2 keeps the old image");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const a = (await sync()).clusters?.find((c) => c.name === "wave-a");
+    assert.ok(a?.desiredRevision?.endsWith(first), JSON.stringify(a));
   });
 });

@@ -110,10 +110,6 @@ export class FleetSyncer {
             .catch((e: Error) => ({ ok: false, reason: e.message }))
         : { ok: false, reason: "the wave has an sloGate but kaika run has no --prometheus-url" };
       plan = planRollout({ ...input, gates: new Map([[wave.name, gate]]) });
-      if (!gate.ok && wave.sloGate?.rollback && plan.rollout.previousRevision) {
-        // Roll the failed wave back: its clusters go to the previous revision.
-        for (const c of wave.clusters) (plan.desired as Map<string, string>).set(c, plan.rollout.previousRevision);
-      }
     }
 
     for (const event of plan.events) await events.event(sync, event.type, event.reason, event.message);

@@ -164,6 +164,51 @@ describe("planRollout", () => {
     assert.equal(passed.rollout.wave, 1);
   });
 
+  it("with rollback, puts a wave whose gate failed back on the previous revision, and keeps it there", () => {
+    const spec: RolloutSpec = {
+      waves: [
+        {
+          name: "staging",
+          clusterSelector: { matchLabels: { env: "staging" } },
+          sloGate: { maxBurnRate: 2, rollback: true },
+        },
+      ],
+    };
+    const complete = planRollout(input({}, { rollout: spec, revision: R0 })).rollout;
+    const start = { ...complete, phase: "Complete" as const };
+    const failed = planRollout(
+      input(
+        { "stage-1": { revision: R1 } },
+        { rollout: spec, previous: start, gates: new Map([["staging", { ok: false, reason: "burning" }]]) },
+      ),
+    );
+    assert.equal(failed.rollout.phase, "Halted");
+    assert.equal(failed.rollout.previousRevision, R0);
+    assert.equal(desired(failed)["stage-1"], R0, "rolled back");
+    // The next passes (the cluster still on R1, then back on R0) keep the rollback while the halt holds.
+    for (const revisionNow of [R1, R0]) {
+      const later = planRollout(
+        input({ "stage-1": { revision: revisionNow } }, { rollout: spec, previous: failed.rollout }),
+      );
+      assert.equal(later.rollout.phase, "Halted");
+      assert.equal(desired(later)["stage-1"], R0, `with the cluster on ${revisionNow}`);
+    }
+    // Without rollback the wave keeps the failing revision.
+    const kept = planRollout(
+      input(
+        { "stage-1": { revision: R1 } },
+        {
+          rollout: {
+            waves: [{ ...(spec.waves?.[0] as NonNullable<RolloutSpec["waves"]>[number]), sloGate: { maxBurnRate: 2 } }],
+          },
+          previous: start,
+          gates: new Map([["staging", { ok: false, reason: "burning" }]]),
+        },
+      ),
+    );
+    assert.equal(desired(kept)["stage-1"], R1);
+  });
+
   it("completes when every wave runs the revision", () => {
     const all = Object.fromEntries(clusters.map((c) => [c.name, { revision: R1 }]));
     const plan = planRollout(input(all, { rollout: { waves: [] } }));

@@ -182,6 +182,15 @@ export function planRollout(input: PlanInput): Plan {
     if (current?.healthyAt) delete (statuses[index] as { healthyAt?: string }).healthyAt;
   }
   const paused = input.rollout?.paused === true;
+  // A wave whose SLO gate failed: with rollback its clusters go back to the previous revision (and
+  // stay there while the halt holds), else those on the revision keep it.
+  const holdGateFailed = (wave: Wave): void => {
+    const back = wave.sloGate?.rollback ? state.previousRevision : undefined;
+    for (const c of wave.clusters) {
+      if (back) desired.set(c, back);
+      else if (run(c).revision === revision) desired.set(c, revision);
+    }
+  };
 
   // Waves before the current one are done: their clusters run the revision.
   for (let i = 0; i < index; i++) for (const c of waves[i]?.clusters ?? []) desired.set(c, revision);
@@ -215,7 +224,7 @@ export function planRollout(input: PlanInput): Plan {
     // A halt by the SLO gate holds until a retry, a promotion or a new revision; a halt by failed
     // clusters lifts by itself once their retries succeed.
     if (phase === "Halted" && !promote && status.state === "GateFailed") {
-      for (const c of wave.clusters) if (run(c).revision === revision) desired.set(c, revision);
+      holdGateFailed(wave);
       break;
     }
     if (phase === "Halted") phase = "Progressing";
@@ -277,6 +286,7 @@ export function planRollout(input: PlanInput): Plan {
           if (phase !== "Halted") events.push({ type: "Warning", reason: "SLOGateFailed", message });
           phase = "Halted";
           statuses[index] = { ...(statuses[index] as WaveStatus), state: "GateFailed" };
+          holdGateFailed(wave);
           break;
         }
       }
