@@ -14,6 +14,9 @@ function canonical(value: unknown): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
 }
 
+/** Whether two probes are the same once their keys are sorted. */
+const identical = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
 const probeKinds = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
 
 /** The port a probe's handler targets (httpGet, tcpSocket or grpc), if any. */
@@ -77,7 +80,7 @@ export const probeChecks: readonly Check[] = [
       eachContainer(o, context, (c) => {
         const { livenessProbe, readinessProbe } = c.container;
         if (livenessProbe === undefined || readinessProbe === undefined) return undefined;
-        return JSON.stringify(canonical(livenessProbe)) === JSON.stringify(canonical(readinessProbe))
+        return identical(livenessProbe, readinessProbe)
           ? { field: `${c.path}.livenessProbe`, message: `container ${c.name}: livenessProbe equals readinessProbe` }
           : undefined;
       }),
@@ -94,7 +97,7 @@ export const probeChecks: readonly Check[] = [
         const { livenessProbe, readinessProbe } = c.container;
         if (livenessProbe === undefined || readinessProbe === undefined) return undefined;
         // Identical probes are probes.liveness-equals-readiness.
-        if (JSON.stringify(canonical(livenessProbe)) === JSON.stringify(canonical(readinessProbe))) return undefined;
+        if (identical(livenessProbe, readinessProbe)) return undefined;
         const live = giveUpSeconds(rec(livenessProbe));
         const ready = giveUpSeconds(rec(readinessProbe));
         return live <= ready
