@@ -61,6 +61,8 @@ export class SyncReconciler implements Reconciler {
   readonly #policies: () => readonly KubeObject[];
   #controller: Controller | undefined;
   readonly #impersonated = new Map<string, KubeApi>();
+  /** The cluster's Kubernetes version, read once per 10 minutes rather than on every reconcile. */
+  #version: { readonly value: string | undefined; readonly at: number } | undefined;
   #fleet: FleetSyncer | undefined;
 
   constructor(
@@ -169,7 +171,7 @@ export class SyncReconciler implements Reconciler {
       revision,
       this.#policies(),
       targetNamespace,
-      await serverVersion(this.#api),
+      await this.#clusterVersion(),
     );
     const violations = gate.violations;
     if (gate.summary) {
@@ -252,6 +254,13 @@ export class SyncReconciler implements Reconciler {
       violations,
     });
     return { requeueAfter: interval };
+  }
+
+  async #clusterVersion(): Promise<string | undefined> {
+    if (!this.#version || Date.now() - this.#version.at > 600_000) {
+      this.#version = { value: await serverVersion(this.#api), at: Date.now() };
+    }
+    return this.#version.value;
   }
 
   /** Plans against live without writing; lists what differs from Git in status and an Event. */
