@@ -164,7 +164,7 @@ export function parseKubernetesVersion(version: string): KubernetesVersion | und
 const parsed = new Map<string, KubernetesVersion | undefined>();
 
 /** The context's target version, parsed once per string; the default when unset or unparseable. */
-function target(context: CheckContext): { version: KubernetesVersion; label: string } {
+export function targetVersion(context: CheckContext): { version: KubernetesVersion; label: string } {
   const label = context.kubernetesVersion ?? defaultKubernetesVersion;
   if (!parsed.has(label)) parsed.set(label, parseKubernetesVersion(label));
   const version = parsed.get(label) ?? parseKubernetesVersion(defaultKubernetesVersion)!;
@@ -211,7 +211,7 @@ export const apiChecks: readonly Check[] = [
     kinds: ["*"],
     run: (o, context) => {
       const since = servedSince.get(`${o.apiVersion} ${o.kind}`);
-      const { version, label } = target(context);
+      const { version, label } = targetVersion(context);
       if (since === undefined || reached(version, since)) return [];
       const older = predecessors(o, version);
       // The oldest predecessor still served: the table knows when betas leave, not when they came.
@@ -233,7 +233,7 @@ export const apiChecks: readonly Check[] = [
     kinds: ["*"],
     run: (o, context) => {
       const l = lifecycleOf(o);
-      const { version, label } = target(context);
+      const { version, label } = targetVersion(context);
       return l && reached(version, l.removed)
         ? [
             {
@@ -253,7 +253,7 @@ export const apiChecks: readonly Check[] = [
     kinds: ["*"],
     run: (o, context) => {
       const l = lifecycleOf(o);
-      const { version, label } = target(context);
+      const { version, label } = targetVersion(context);
       return l && reached(version, l.deprecated) && !reached(version, l.removed)
         ? [
             {

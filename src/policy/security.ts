@@ -4,7 +4,7 @@
  */
 
 import type { KubeObject } from "../kube/types.ts";
-import { defaultKubernetesVersion, type KubernetesVersion, parseKubernetesVersion } from "./api-versions.ts";
+import { targetVersion } from "./api-versions.ts";
 import { lookup } from "./lookup.ts";
 import { type ContainerRef, eachContainer, type Fields, num, podKinds, podSpecOf, rec, recs, text } from "./objects.ts";
 import type { Check, CheckContext, Violation } from "./types.ts";
@@ -49,11 +49,6 @@ const dotted = (name: string): string => {
   const first = /[./]/.exec(name)?.[0];
   return first === "/" ? name.replace(/[./]/g, (c) => (c === "/" ? "." : "/")) : name;
 };
-
-/** The context's target version; the default when unset or unparseable. */
-const targetVersion = (context: CheckContext): KubernetesVersion =>
-  parseKubernetesVersion(context.kubernetesVersion ?? defaultKubernetesVersion) ??
-  parseKubernetesVersion(defaultKubernetesVersion)!;
 
 /** The pod security checks. */
 export const securityChecks: readonly Check[] = [
@@ -171,7 +166,7 @@ export const securityChecks: readonly Check[] = [
     run: (o, context) => {
       const pod = podSpecOf(o, context);
       if (!pod) return [];
-      const [major, minor] = targetVersion(context);
+      const [major, minor] = targetVersion(context).version;
       return recs(rec(pod.spec.securityContext).sysctls).flatMap((s): Violation[] => {
         const name = text(s.name);
         const since = safeSysctls.get(dotted(name));
