@@ -1,5 +1,6 @@
 /** The `kaika` command: a thin shell that parses flags and calls the same API tests and controllers use. */
 import { Command, CommanderError, Option } from "commander";
+import { configure } from "./config.ts";
 import type { LintFlags } from "./lint.ts";
 import { UsageError } from "./output.ts";
 import type { RunFlags } from "./run.ts";
@@ -276,7 +277,7 @@ function parseCount(value: string): number {
 /** Exit codes: 0 success, 1 the command failed, 2 usage error. */
 async function main(argv: readonly string[]): Promise<number> {
   try {
-    await program().parseAsync([...argv], { from: "user" });
+    await configure(program()).parseAsync([...argv], { from: "user" });
     // Commands that report through their exit code (diff, dev status) set process.exitCode.
     return Number(process.exitCode ?? 0);
   } catch (error) {
