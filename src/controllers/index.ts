@@ -47,6 +47,8 @@ export interface ControllerSetup {
   readonly fleetAudit?: { intervalMs: number; metrics: AuditMetrics; systemNamespace: string } | undefined;
   /** This replica's identity (Cluster status.handledBy). */
   readonly identity?: string | undefined;
+  /** Syncs without spec.serviceAccountName apply as this ServiceAccount of their namespace; unset: as kaika. */
+  readonly defaultServiceAccount?: string | undefined;
 }
 
 /** What the controllers offer the webhook receiver. */
@@ -79,7 +81,9 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     updatePredicate: specOrRequestChanged,
   });
   const policies = manager.cache.informer(ReadinessPolicyKind);
-  const reconciler = new SyncReconciler(api, syncs, artifacts, events, () => policies.list());
+  const reconciler = new SyncReconciler(api, syncs, artifacts, events, () => policies.list(), {
+    defaultServiceAccount: setup.defaultServiceAccount,
+  });
   const controller = manager.add({
     name: "sync",
     for: SyncKind,

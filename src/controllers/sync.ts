@@ -61,6 +61,7 @@ export class SyncReconciler implements Reconciler {
   readonly #policies: () => readonly KubeObject[];
   #controller: Controller | undefined;
   readonly #impersonated = new Map<string, KubeApi>();
+  readonly #defaultServiceAccount: string | undefined;
   /** The cluster's Kubernetes version, read once per 10 minutes rather than on every reconcile. */
   #version: { readonly value: string | undefined; readonly at: number } | undefined;
   #fleet: FleetSyncer | undefined;
@@ -71,8 +72,10 @@ export class SyncReconciler implements Reconciler {
     artifacts: ArtifactStore,
     events: EventRecorder,
     policies: () => readonly KubeObject[],
+    options: { defaultServiceAccount?: string | undefined } = {},
   ) {
     this.#api = api;
+    this.#defaultServiceAccount = options.defaultServiceAccount;
     this.#policies = policies;
     this.#syncs = syncs;
     this.#artifacts = artifacts;
@@ -313,7 +316,7 @@ export class SyncReconciler implements Reconciler {
   }
 
   #apiFor(sync: SyncObject): KubeApi {
-    const sa = sync.spec.serviceAccountName;
+    const sa = sync.spec.serviceAccountName ?? this.#defaultServiceAccount;
     return sa ? this.#asServiceAccount(sync.metadata.namespace ?? "", sa) : this.#api;
   }
 

@@ -1,8 +1,8 @@
 /** Typed access to any kind: get, paged list, create, update, patch, server-side apply, delete, status. */
 import { type ClientOptions, type Impersonation, KubeClient, type KubeconfigSource, type Query } from "./client.ts";
 import { type ResourceMapping, RestMapper, resourcePath } from "./discovery.ts";
-import { AlreadyExistsError } from "./errors.ts";
-import { type GroupVersionKind, gvkOf, type KubeObject, type ObjectList } from "./types.ts";
+import { AlreadyExistsError, NotFoundError } from "./errors.ts";
+import { type GroupVersionKind, gvk, gvkOf, type KubeObject, type ObjectList } from "./types.ts";
 
 /** Options shared by writes. */
 export interface WriteOptions {
@@ -221,8 +221,13 @@ export class KubeApi {
   }
 }
 
-/** Creates a Namespace unless it exists. */
+/** Creates a Namespace unless it exists (read first: kaika's installed identity may get but not create Namespaces). */
 export async function ensureNamespace(api: KubeApi, name: string): Promise<void> {
+  const exists = await api.get(gvk("v1", "Namespace"), name).then(
+    () => true,
+    (error: unknown) => (error instanceof NotFoundError ? false : Promise.reject(error)),
+  );
+  if (exists) return;
   await api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } }).catch((error: unknown) => {
     if (!(error instanceof AlreadyExistsError)) throw error;
   });

@@ -1,4 +1,5 @@
 /** HTTP transport to one apiserver, authenticated from a kubeconfig: JSON requests and line streams. */
+import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { createInterface } from "node:readline";
@@ -88,6 +89,13 @@ export class KubeClient {
     this.#config = config;
     this.#maxThrottleRetries = options.maxThrottleRetries ?? 5;
     this.#impersonate = options.impersonate;
+  }
+
+  /** The current cluster's CA bundle, base64 as in a kubeconfig, or undefined when it names none. */
+  caData(): string | undefined {
+    const cluster = this.#config.getCurrentCluster();
+    if (cluster?.caData) return cluster.caData;
+    return cluster?.caFile ? readFileSync(cluster.caFile).toString("base64") : undefined;
   }
 
   /** A client with the same kubeconfig that acts as `who`. */

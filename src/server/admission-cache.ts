@@ -31,18 +31,24 @@ export class AdmissionCache {
   readonly #namespaces: Informer;
   readonly #related: Informer[];
   readonly #systemNamespace: string;
+  readonly #secretNames: boolean;
   #set: PolicySet | undefined;
   #running: Promise<void>[] = [];
   readonly #onPolicies = new Set<(set: PolicySet) => void>();
 
-  constructor(api: KubeApi, options: { systemNamespace?: string | undefined } = {}) {
+  /**
+   * `secretNames: false` leaves Secrets out (list/watch on Secrets reads their values too, which a
+   * least-privilege install does not grant); secrets.ref-missing then sees no live Secret.
+   */
+  constructor(api: KubeApi, options: { systemNamespace?: string | undefined; secretNames?: boolean | undefined } = {}) {
     this.#systemNamespace = options.systemNamespace ?? "kaika-system";
+    this.#secretNames = options.secretNames !== false;
     this.policies = new Informer(api, ReadinessPolicyKind);
     this.#namespaces = new Informer(api, gvk("v1", "Namespace"));
     // Secrets too (names only), so that secrets.ref-missing sees the ones that already exist.
     this.#related = [
       ...related.map((kind) => new Informer(api, kind)),
-      new Informer(api, SecretKind, { transform: withoutValues }),
+      ...(options.secretNames === false ? [] : [new Informer(api, SecretKind, { transform: withoutValues })]),
     ];
     const changed = (): void => {
       this.#set = undefined;
@@ -94,6 +100,7 @@ export class AdmissionCache {
       },
       related: (namespace): KubeObject[] => this.#related.flatMap((i) => i.byIndex(namespaceIndex, namespace)),
       ...(kubernetesVersion ? { kubernetesVersion } : {}),
+      secretNamesKnown: this.#secretNames,
     };
   }
 }

@@ -26,6 +26,8 @@ export interface AdmissionOptions {
   readonly certValidityMs?: number;
   /** Where the fleet-wide default ReadinessPolicy lives; default kaika-system. */
   readonly systemNamespace?: string;
+  /** Watch Secret names for secrets.ref-missing (needs list/watch on Secrets); default true. */
+  readonly secretNames?: boolean;
   /**
    * "start" (default): registered as soon as it serves. "claimed": only once claim() is called, so
    * that of several replicas only the leader's URL and CA are in the configuration.
@@ -111,7 +113,10 @@ export class AdmissionWebhook {
     this.#current = first;
     this.#claimed = options.register !== "claimed";
     this.#mapper = new RestMapper(api.client);
-    this.cache = new AdmissionCache(api, { systemNamespace: options.systemNamespace });
+    this.cache = new AdmissionCache(api, {
+      systemNamespace: options.systemNamespace,
+      secretNames: options.secretNames,
+    });
     this.server = createServer({ cert: first.certPem, key: first.keyPem }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));

@@ -42,6 +42,8 @@ export interface ReviewContext {
   readonly related?: ((namespace: string) => readonly KubeObject[]) | undefined;
   /** The cluster's version, for the API checks where the policy names none. */
   readonly kubernetesVersion?: string | undefined;
+  /** False when live Secrets are not watched: secrets.ref-missing then cannot tell and is left out. */
+  readonly secretNamesKnown?: boolean | undefined;
 }
 
 // The apiserver caps each warning; keep them short and few.
@@ -84,7 +86,7 @@ export function review(body: AdmissionReviewRequest, context: ReviewContext = {}
   const decided = assess(input, context.policies ?? new PolicySet(), {
     ...(context.namespaceLabels ? { namespaceLabels: context.namespaceLabels } : {}),
     ...(context.kubernetesVersion ? { kubernetesVersion: context.kubernetesVersion } : {}),
-  }).filter((d) => d.object === ref);
+  }).filter((d) => d.object === ref && (context.secretNamesKnown !== false || d.check !== "secrets.ref-missing"));
   const enforced = decided.filter((d) => d.mode === "enforce");
   const warnings = warningsOf(decided.filter((d) => d.mode === "warn"));
   const extra = warnings.length ? { warnings } : {};
