@@ -1,6 +1,7 @@
 /** The `kaika` command: a thin shell that parses flags and calls the same API tests and controllers use. */
 import { Command, CommanderError, Option } from "commander";
 import { configure } from "./config.ts";
+import type { InstallFlags } from "./install.ts";
 import type { LintFlags } from "./lint.ts";
 import { UsageError } from "./output.ts";
 import type { RunFlags } from "./run.ts";
@@ -123,6 +124,11 @@ function program(): Command {
     )
     .option("--admission-timeout <seconds>", "how long the apiserver waits for a review", "5")
     .option("--admission-cert-validity <duration>", "life of the webhook's CA and cert (rotated at 2/3)", "2160h")
+    .option("--no-admission-secret-names", "do not watch Secret names (secrets.ref-missing then sees no live Secret)")
+    .option(
+      "--default-service-account <name>",
+      "apply Syncs without spec.serviceAccountName as this ServiceAccount of the Sync's namespace (impersonated)",
+    )
     .option("--audit-interval <duration>", 'how often live objects are audited; "0" disables', "10m")
     .option("--policy-namespace <ns>", "where the fleet-wide default ReadinessPolicy lives", "kaika-system")
     .option("--cluster-probe-interval <seconds>", "how often each fleet Cluster is probed", "10")
@@ -133,8 +139,19 @@ function program(): Command {
     )
     .option("--prometheus-url <url>", "the Prometheus evaluating the SLO rules (SLO status, rollout gate)")
     .option("--slo-interval <seconds>", "how often each SLO's error budget is read again", "60")
-    .option("--notify-webhook-url <url...>", "POST gate halts and exhausted budgets here as JSON")
-    .option("--notify-slack-url <url...>", "post gate halts and exhausted budgets to these Slack incoming webhooks")
+    .option(
+      "--notify-webhook-url-file <file...>",
+      "POST gate halts and exhausted budgets as JSON to the URLs in these files, one per line (a mounted Secret)",
+    )
+    .option(
+      "--notify-slack-url-file <file...>",
+      "post gate halts and exhausted budgets to the Slack incoming-webhook URLs in these files, one per line",
+    )
+    .option(
+      "--notify-webhook-url <url...>",
+      "as --notify-webhook-url-file, for local use: a URL in argv is visible to anyone who can list processes",
+    )
+    .option("--notify-slack-url <url...>", "as --notify-slack-url-file, for local use (argv is not secret)")
     .action(async (opts: RunFlags, cmd: Command) => (await import("./run.ts")).run(cmd.optsWithGlobals(), opts));
 
   root
@@ -236,6 +253,38 @@ function program(): Command {
       (await import("./slo.ts")).status(cmd.optsWithGlobals(), service, opts),
     );
 
+  root
+    .command("install")
+    .description(
+      "install kaika into the cluster (-n, default kaika-system): CRDs, least-privilege RBAC, 2 replicas; waits until Available",
+    )
+    .option("--values <file>", "a values file for the chart (deploy/chart/values.yaml lists the keys)")
+    .option("--dry-run", "check everything with server-side dry runs; write nothing")
+    .option("--upgrade", "replace an install of another version")
+    .option("--timeout <duration>", "how long to wait for the CRDs and the Deployment", "5m")
+    .option("--release-name <name>", "name of kaika's objects", "kaika")
+    .action(async (opts: InstallFlags, cmd: Command) =>
+      (await import("./install.ts")).install(cmd.optsWithGlobals(), opts),
+    );
+  root
+    .command("uninstall")
+    .description("remove what kaika install created; CRDs (and your GitSources, Syncs, Clusters) stay unless --crds")
+    .option("--crds", "delete kaika's CRDs too, and with them every kaika object")
+    .option("--release-name <name>", "name of kaika's objects", "kaika")
+    .action(async (opts: { crds?: boolean; releaseName: string }, cmd: Command) =>
+      (await import("./install.ts")).uninstall(cmd.optsWithGlobals(), opts),
+    );
+  root
+    .command("check")
+    .description(
+      "is kaika healthy here: Kubernetes version, CRDs, Deployment, RBAC, admission webhook, leader (exit 1 on a failure)",
+    )
+    .option("--values <file>", "the values file kaika was installed with (for the RBAC it should have)")
+    .option("--release-name <name>", "name of kaika's objects", "kaika")
+    .action(async (opts: { values?: string; releaseName: string }, cmd: Command) =>
+      (await import("./install.ts")).check(cmd.optsWithGlobals(), opts),
+    );
+
   const dev = root.command("dev").description("a local fleet of real Kubernetes clusters on this machine");
   dev
     .command("up")
@@ -258,6 +307,14 @@ function program(): Command {
     .command("build")
     .description("build (or find cached) the etcd, Kubernetes and kwok binaries")
     .action(async (_opts, cmd: Command) => (await import("./dev.ts")).build(cmd.optsWithGlobals()));
+  dev
+    .command("kubeconfig")
+    .description("print a kubeconfig that acts as a ServiceAccount (TokenRequest): run kaika with exactly its RBAC")
+    .requiredOption("--service-account <namespace/name>", "the ServiceAccount, e.g. kaika-system/kaika")
+    .option("--seconds <n>", "token lifetime", "86400")
+    .action(async (opts: { serviceAccount: string; seconds: string }, cmd: Command) =>
+      (await import("./install.ts")).serviceAccount(cmd.optsWithGlobals(), opts.serviceAccount, opts),
+    );
   dev
     .command("supervise", { hidden: true })
     .option("--clusters <n>", "number of clusters", "3")

@@ -18,6 +18,7 @@ import { Notifier } from "../notify/index.ts";
 import { createLogger, LeadershipLostError, Manager } from "../runtime/index.ts";
 import { serveAdmission } from "../server/admission-server.ts";
 import { type WebhookOptions, webhookListener } from "../server/webhook.ts";
+import { readUrlFiles } from "./config.ts";
 import { connect } from "./connect.ts";
 import type { GlobalOptions } from "./main.ts";
 import { UsageError } from "./output.ts";
@@ -50,11 +51,21 @@ export interface RunFlags {
   readonly sloInterval: string;
   readonly notifyWebhookUrl?: string[];
   readonly notifySlackUrl?: string[];
+  /** Files of webhook URLs, one per line: how a Secret reaches kaika without argv. */
+  readonly notifyWebhookUrlFile?: string[];
+  readonly notifySlackUrlFile?: string[];
+  readonly defaultServiceAccount?: string;
+  readonly admissionSecretNames: boolean;
 }
 
 /** Runs until SIGTERM/SIGINT; exit 1 if leadership is lost or the manager fails. */
 export async function run(options: GlobalOptions, flags: RunFlags): Promise<void> {
   const log = createLogger({ name: "kaika", level: flags.logLevel });
+  // Read first, so a missing or bad Secret file stops kaika before it touches the cluster.
+  const notifyUrls = {
+    webhook: [...(flags.notifyWebhookUrl ?? []), ...readUrlFiles(flags.notifyWebhookUrlFile)],
+    slack: [...(flags.notifySlackUrl ?? []), ...readUrlFiles(flags.notifySlackUrlFile)],
+  };
   const api = connect(options);
   if (flags.installCrds) {
     for (const crd of kaikaCrds()) await api.apply(crd, { fieldManager: "kaika", force: true });
@@ -98,7 +109,7 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
   // One set of audit metrics: the admin cluster's audit and each fleet cluster's (label cluster).
   const auditMetrics = flags.auditInterval === "0" ? undefined : new AuditMetrics(manager.metrics.registry);
   // Gate halts and exhausted budgets go to these receivers (the notifier never throws).
-  const notifier = Notifier.fromUrls({ webhook: flags.notifyWebhookUrl, slack: flags.notifySlackUrl }, { log });
+  const notifier = Notifier.fromUrls(notifyUrls, { log });
   const dataDir = flags.dataDir ?? join(cacheDir(), "controller");
   mkdirSync(dataDir, { recursive: true });
   const ledger = await openLedger(flags.ledger ?? ledgerLocationIn(dataDir));
@@ -110,6 +121,7 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     ledger,
     shards,
     identity,
+    ...(flags.defaultServiceAccount ? { defaultServiceAccount: flags.defaultServiceAccount } : {}),
     onShardsChange: (callback) => shardListeners.push(callback),
     ...(auditMetrics
       ? {
@@ -168,6 +180,7 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
           // Every replica serves; only the leader's URL and CA are registered.
           register: flags.leaderElect ? "claimed" : "start",
           systemNamespace: flags.policyNamespace,
+          secretNames: flags.admissionSecretNames,
           signal: stop.signal,
           log,
         });
