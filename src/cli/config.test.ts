@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, describe, it } from "node:test";
 import { Command, Option } from "commander";
-import { ConfigError, configure, envName, parseBoolean } from "./config.ts";
+import { ConfigError, configure, envName, parseBoolean, readUrlFiles } from "./config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kaika-config-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -281,6 +281,33 @@ describe("bad configuration", () => {
   });
 });
 
+describe("readUrlFiles", () => {
+  it("reads one URL per line from each file, skipping blanks and comments", () => {
+    const a = file("# the team's hook\nhttps://hooks.example/T0/B0/secret\n\n  http://127.0.0.1:9/x  \n");
+    const b = file("https://other.example/hook");
+    assert.deepEqual(readUrlFiles([a, b]), [
+      "https://hooks.example/T0/B0/secret",
+      "http://127.0.0.1:9/x",
+      "https://other.example/hook",
+    ]);
+    assert.deepEqual(readUrlFiles(undefined), []);
+  });
+
+  it("names the file and line of a bad line without showing it", () => {
+    const path = file("https://ok.example/\nhooks.example/s3cr3t\n");
+    assert.throws(
+      () => readUrlFiles([path]),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.message, `${path}:2:1: not an http(s) URL (the line is not shown: it may hold a secret)`);
+        assert.doesNotMatch(error.message, /s3cr3t/);
+        return true;
+      },
+    );
+    assert.throws(() => readUrlFiles([join(dir, "absent")]), /absent: cannot read: ENOENT/);
+  });
+});
+
 describe("bin/kaika", () => {
   const kaika = join(import.meta.dirname, "..", "..", "bin", "kaika");
   const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
@@ -298,6 +325,16 @@ describe("bin/kaika", () => {
     const config = file("output: json\n");
     assert.match(cli(["--config", config, "crds"]).stdout, /^\{\n {2}"apiVersion": "v1",/);
     assert.match(cli(["crds"], { KAIKA_CONFIG: config, KAIKA_OUTPUT: "yaml" }).stdout, /^apiVersion: apiextensions/);
+  });
+
+  it("kaika run reads --notify-webhook-url-file (or KAIKA_NOTIFY_WEBHOOK_URL_FILE) before touching the cluster", () => {
+    const secret = file("not-a-url-s3cr3t\n");
+    const result = cli(["--kubeconfig", join(dir, "no-kubeconfig"), "run"], {
+      KAIKA_NOTIFY_WEBHOOK_URL_FILE: `${file("https://ok.example/")} ${secret}`,
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`${secret}:1:1: not an http\\(s\\) URL`));
+    assert.doesNotMatch(result.stderr, /s3cr3t/);
   });
 
   it("exits 2 naming the file, line and key of an unknown key", () => {

@@ -274,3 +274,38 @@ function distance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
+
+/**
+ * The http(s) URLs in each of `files`, one per line (blank lines and `#` comments skipped), for
+ * secrets mounted as files (a Kubernetes Secret's key). Throws ConfigError naming the file and
+ * line — never the line's text, which is a secret.
+ */
+export function readUrlFiles(files: readonly string[] | undefined): string[] {
+  const urls: string[] = [];
+  for (const file of files ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError(file, 0, 0, undefined, `cannot read: ${(error as NodeJS.ErrnoException).code}`, error);
+    }
+    for (const [i, raw] of text.split("\n").entries()) {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) continue;
+      let url: URL | undefined;
+      try {
+        url = new URL(line);
+      } catch {}
+      if (url?.protocol !== "http:" && url?.protocol !== "https:")
+        throw new ConfigError(
+          file,
+          i + 1,
+          1,
+          undefined,
+          "not an http(s) URL (the line is not shown: it may hold a secret)",
+        );
+      urls.push(line);
+    }
+  }
+  return urls;
+}
