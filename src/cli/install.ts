@@ -1,10 +1,11 @@
 /** `kaika install|uninstall|check` and `kaika dev kubeconfig`: kaika into a cluster, and whether it is healthy there. */
 
 import { parseDuration } from "../controllers/durations.ts";
+import { bootstrap as runBootstrap } from "../install/bootstrap.ts";
 import { defaultRelease } from "../install/chart.ts";
 import { check as runChecks } from "../install/check.ts";
 import { InstallError } from "../install/errors.ts";
-import { install as runInstall } from "../install/install.ts";
+import { type InstallEvent, install as runInstall } from "../install/install.ts";
 import { serviceAccountKubeconfig } from "../install/service-account.ts";
 import { uninstall as runUninstall } from "../install/uninstall.ts";
 import { connect } from "./connect.ts";
@@ -32,17 +33,49 @@ function failed(error: unknown): never {
   throw error;
 }
 
+/** A duration flag in milliseconds, or a UsageError naming the flag. */
+function durationFlag(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 5m)`);
+  }
+}
+
+const waiting = new Set<string>();
+
+/** Progress of an install on stderr, one line per step and object. */
+function showInstallEvent(event: InstallEvent): void {
+  switch (event.type) {
+    case "step":
+      console.error(`${ok("✓")} ${event.message}`);
+      break;
+    case "apply": {
+      const e = event.event;
+      if (e.type === "applied") console.error(`  ${e.ref} ${actionText[e.action]}`);
+      else if (e.type === "pruned") console.error(`  ${e.ref} pruned (no longer in the chart)`);
+      else if (e.type === "failed") console.error(`${bad("✗")} ${e.ref}: ${e.error.message}`);
+      else if (e.type === "health" && e.health.status !== "Current" && !waiting.has(e.ref)) {
+        waiting.add(e.ref);
+        console.error(`  waiting for ${e.ref}: ${e.health.message}`);
+      }
+      break;
+    }
+    case "rolledBack":
+      console.error(`rolled back: ${event.removed.length ? event.removed.join(", ") : "nothing was created"}`);
+      break;
+    case "done":
+      break;
+  }
+}
+
+const actionText = { create: "created", configure: "configured", unchanged: "unchanged" } as const;
+
 export async function install(options: GlobalOptions, flags: InstallFlags): Promise<void> {
   const api = connect(options);
   const where = release(options, flags);
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(flags.timeout);
-  } catch {
-    throw new UsageError(`--timeout: "${flags.timeout}" is not a duration (e.g. 5m)`);
-  }
+  const timeoutMs = durationFlag("--timeout", flags.timeout);
   const started = Date.now();
-  const waiting = new Set<string>();
   try {
     for await (const event of runInstall(api, {
       ...where,
@@ -51,34 +84,13 @@ export async function install(options: GlobalOptions, flags: InstallFlags): Prom
       upgrade: flags.upgrade === true,
       timeoutMs,
     })) {
-      switch (event.type) {
-        case "step":
-          console.error(`${ok("✓")} ${event.message}`);
-          break;
-        case "apply": {
-          const e = event.event;
-          if (e.type === "applied")
-            console.error(
-              `  ${e.ref} ${e.action === "create" ? "created" : e.action === "configure" ? "configured" : "unchanged"}`,
-            );
-          else if (e.type === "pruned") console.error(`  ${e.ref} pruned (no longer in the chart)`);
-          else if (e.type === "failed") console.error(`${bad("✗")} ${e.ref}: ${e.error.message}`);
-          else if (e.type === "health" && e.health.status !== "Current" && !waiting.has(e.ref)) {
-            waiting.add(e.ref);
-            console.error(`  waiting for ${e.ref}: ${e.health.message}`);
-          }
-          break;
-        }
-        case "rolledBack":
-          console.error(`rolled back: ${event.removed.length ? event.removed.join(", ") : "nothing was created"}`);
-          break;
-        case "done":
-          console.log(
-            flags.dryRun
-              ? `dry run: kaika ${event.version} would install cleanly into ${where.namespace} (${event.objects} objects)`
-              : `kaika ${event.version} installed in ${where.namespace}: ${event.objects} objects, CRDs Established, Deployment Available (${Math.round((Date.now() - started) / 1000)} s). Next: kaika check`,
-          );
-      }
+      showInstallEvent(event);
+      if (event.type === "done")
+        console.log(
+          flags.dryRun
+            ? `dry run: kaika ${event.version} would install cleanly into ${where.namespace} (${event.objects} objects)`
+            : `kaika ${event.version} installed in ${where.namespace}: ${event.objects} objects, CRDs Established, Deployment Available (${Math.round((Date.now() - started) / 1000)} s). Next: kaika check`,
+        );
     }
   } catch (error) {
     failed(error);
@@ -137,6 +149,51 @@ export async function serviceAccount(
   const api = connect(options);
   try {
     process.stdout.write(await serviceAccountKubeconfig(api, namespace, name, { seconds }));
+  } finally {
+    await api.close();
+  }
+}
+
+/** Flags of `kaika bootstrap`. */
+export interface BootstrapFlags {
+  readonly repo: string;
+  readonly path: string;
+  readonly branch: string;
+  readonly clusterUrl?: string;
+  readonly secretName?: string;
+  readonly interval: string;
+  readonly values?: string;
+  readonly timeout: string;
+  readonly releaseName: string;
+}
+
+export async function bootstrap(options: GlobalOptions, flags: BootstrapFlags): Promise<void> {
+  const api = connect(options);
+  try {
+    for await (const event of runBootstrap(api, {
+      ...release(options, flags),
+      repo: flags.repo,
+      path: flags.path.replace(/^\/+|\/+$/g, ""),
+      branch: flags.branch,
+      clusterUrl: flags.clusterUrl,
+      secretName: flags.secretName,
+      interval: flags.interval,
+      valuesFile: flags.values,
+      timeoutMs: durationFlag("--timeout", flags.timeout),
+    })) {
+      if (event.type === "committed")
+        console.error(`${ok("✓")} committed ${event.commit.slice(0, 12)} to ${flags.repo}: ${event.files.join(", ")}`);
+      else if (event.type === "unchanged")
+        console.error(
+          `${ok("✓")} ${flags.path} in ${flags.repo} is up to date (${event.commit.slice(0, 12)}): nothing to commit`,
+        );
+      else if (event.type === "done")
+        console.error(`${ok("✓")} kaika ${event.version} installed (${event.objects} objects)`);
+      else showInstallEvent(event);
+    }
+    console.log(`kaika manages itself from ${flags.repo} ${flags.path}: change it there and push`);
+  } catch (error) {
+    failed(error);
   } finally {
     await api.close();
   }

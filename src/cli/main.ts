@@ -1,7 +1,7 @@
 /** The `kaika` command: a thin shell that parses flags and calls the same API tests and controllers use. */
 import { Command, CommanderError, Option } from "commander";
 import { configure } from "./config.ts";
-import type { InstallFlags } from "./install.ts";
+import type { BootstrapFlags, InstallFlags } from "./install.ts";
 import type { LintFlags } from "./lint.ts";
 import { UsageError } from "./output.ts";
 import type { RunFlags } from "./run.ts";
@@ -283,6 +283,24 @@ function program(): Command {
     .option("--release-name <name>", "name of kaika's objects", "kaika")
     .action(async (opts: { values?: string; releaseName: string }, cmd: Command) =>
       (await import("./install.ts")).check(cmd.optsWithGlobals(), opts),
+    );
+
+  root
+    .command("bootstrap")
+    .description(
+      "install kaika, commit its manifests to --path of --repo (your git credentials) and let kaika manage itself from there",
+    )
+    .requiredOption("--repo <url|path>", "the repository, as git clones it from here")
+    .requiredOption("--path <dir>", "folder in the repository for kaika's manifests")
+    .option("--branch <name>", "branch to commit to and follow", "main")
+    .option("--cluster-url <url>", "the URL the cluster fetches from, when not --repo")
+    .option("--secret-name <name>", "Secret in kaika's namespace with the cluster's git credentials")
+    .option("--interval <duration>", "how often kaika polls the repository", "1m")
+    .option("--values <file>", "a values file for the chart")
+    .option("--timeout <duration>", "how long to wait for the CRDs and the Deployment", "5m")
+    .option("--release-name <name>", "name of kaika's objects", "kaika")
+    .action(async (opts: BootstrapFlags, cmd: Command) =>
+      (await import("./install.ts")).bootstrap(cmd.optsWithGlobals(), opts),
     );
 
   const dev = root.command("dev").description("a local fleet of real Kubernetes clusters on this machine");
