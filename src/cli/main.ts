@@ -1,5 +1,5 @@
 /** The `kaika` command: a thin shell that parses flags and calls the same API tests and controllers use. */
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { configure } from "./config.ts";
 import type { BootstrapFlags, InstallFlags } from "./install.ts";
 import type { LintFlags } from "./lint.ts";
@@ -339,6 +339,14 @@ function program(): Command {
     .action(async (opts: { clusters: string }, cmd: Command) =>
       (await import("./dev.ts")).supervise(cmd.optsWithGlobals(), parseCount(opts.clusters)),
     );
+
+  root
+    .command("completion")
+    .description("print a completion script: source <(kaika completion bash), or zsh, or kaika completion fish | source")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .action(async (shell: "bash" | "zsh" | "fish") => {
+      process.stdout.write((await import("./completion.ts")).completionScript(root, shell));
+    });
   return root;
 }
 
