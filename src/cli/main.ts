@@ -16,7 +16,8 @@ export interface GlobalOptions {
 }
 
 function program(): Command {
-  const root = new Command("kaika")
+  // bin/kubectl-kaika sets "kubectl kaika", so help and usage errors name the command typed.
+  const root = new Command(process.env.KAIKA_PROGRAM_NAME || "kaika")
     .description("GitOps control plane for fleets of Kubernetes clusters")
     .addOption(new Option("--kubeconfig <path>", "path to the kubeconfig file"))
     .addOption(new Option("--context <name>", "kubeconfig context to use"))
