@@ -45,8 +45,8 @@ const pod = (annotations = ""): string =>
 describe("kaika lint", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("passes the example fleet (no enforced findings) and fails a latest-tagged pod with exit 1", async () => {
-    const fleet = await lint(fileURLToPath(new URL("../examples/fleet/apps/shop", import.meta.url)));
+  it("passes the example fleet repo's shop (no findings) and fails a latest-tagged pod with exit 1", async () => {
+    const fleet = await lint(fileURLToPath(new URL("../examples/fleet-repo/apps/shop/base", import.meta.url)));
     assert.equal(fleet.code, 0, fleet.stdout);
     writeFileSync(join(dir, "pod.yaml"), pod());
     const bad = await lint(join(dir, "pod.yaml"));
