@@ -1,7 +1,7 @@
 /** Tests of configuration: flag > env > config file > default on a real Commander program, and through bin/kaika. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, describe, it } from "node:test";
@@ -335,6 +335,14 @@ describe("bin/kaika", () => {
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, new RegExp(`${secret}:1:1: not an http\\(s\\) URL`));
     assert.doesNotMatch(result.stderr, /s3cr3t/);
+  });
+
+  it("accepts the example config file of docs/configuration.md", () => {
+    const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "configuration.md"), "utf8");
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(example?.includes("leaderElect: true"));
+    const result = cli(["--config", file(example), "crds"]);
+    assert.equal(result.status, 0, result.stderr);
   });
 
   it("exits 2 naming the file, line and key of an unknown key", () => {
