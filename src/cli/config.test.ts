@@ -339,8 +339,8 @@ describe("bin/kaika", () => {
 
   it("accepts the example config file of docs/configuration.md", () => {
     const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "configuration.md"), "utf8");
-    const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
-    assert.ok(example?.includes("leaderElect: true"));
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1] ?? "";
+    assert.ok(example.includes("leaderElect: true"));
     const result = cli(["--config", file(example), "crds"]);
     assert.equal(result.status, 0, result.stderr);
   });
