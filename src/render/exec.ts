@@ -82,7 +82,10 @@ export function runTool(command: string, args: readonly string[], run: ToolRun):
   });
 }
 
-/** The useful part of a tool's stderr: klog's `err="..."`, or `Error: ...`, with root paths made relative. */
+/**
+ * The useful part of a tool's stderr: klog's `err="..."`, or `Error: ...` with the lines after it
+ * (helm's schema errors list the bad keys there), with root paths made relative.
+ */
 export function toolMessage(stderr: string, root: string): string {
   let text = stderr.trim();
   const klog = /\berr="((?:[^"\\]|\\.)*)"/.exec(text);
@@ -93,8 +96,13 @@ export function toolMessage(stderr: string, root: string): string {
       text = klog[1];
     }
   } else {
-    const lines = text.split("\n").filter((l) => l.startsWith("Error: "));
-    if (lines.length > 0) text = lines.map((l) => l.slice("Error: ".length)).join("\n");
+    const lines = text.split("\n");
+    const first = lines.findIndex((l) => l.startsWith("Error: "));
+    if (first >= 0)
+      text = lines
+        .slice(first)
+        .map((l) => (l.startsWith("Error: ") ? l.slice("Error: ".length) : l))
+        .join("\n");
   }
   return text.split(`${root}${sep}`).join("").split(root).join(".");
 }
