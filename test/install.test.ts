@@ -149,7 +149,11 @@ describe("kaika install", () => {
   it("a second install of the same version changes nothing; another version is refused without --upgrade", async () => {
     const again = await kaika(["install"]);
     assert.equal(again.code, 0, again.out);
-    assert.doesNotMatch(again.out, / created$/m);
+    assert.doesNotMatch(again.out, /^ {2}\S+ created$/m);
+    // With the namespace there, a dry run validates every object on the server.
+    const dry = await kaika(["install", "--dry-run"]);
+    assert.equal(dry.code, 0, dry.out);
+    assert.doesNotMatch(dry.out, /not validated/);
     await admin.patch(Deployment, "kaika", "kaika-system", {
       metadata: { labels: { "app.kubernetes.io/version": "0.0.9" } },
     });
@@ -288,7 +292,7 @@ describe("kaika install", () => {
         async () => {
           const policy = await admin.get(gvk("kaika.dev/v1alpha1", "ReadinessPolicy"), "default", "kaika-system");
           assert.ok(
-            (policy.status as { lastAuditTime?: string } | undefined)?.lastAuditTime,
+            (policy.status as { audit?: { lastAuditTime?: string } } | undefined)?.audit?.lastAuditTime,
             running.log().slice(-2000),
           );
           const rules = await admin.get(gvk("v1", "ConfigMap"), "slo-rules-web-availability", "shop");
@@ -296,6 +300,14 @@ describe("kaika install", () => {
         },
         { timeoutMs: 90_000 },
       );
+    });
+
+    it("kaika check passes: leader elected, webhook answering with its CA, RBAC granted", async () => {
+      const { code, out } = await kaika(["check"]);
+      assert.equal(code, 0, out);
+      assert.match(out, /✓ leader +\S+/);
+      assert.match(out, /✓ admission webhook +https:\/\/127\.0\.0\.1:\d+\/validate answers/);
+      assert.match(out, /all checks passed/);
     });
 
     it("met no Forbidden on the way, and is Forbidden outside the chart's RBAC", async () => {
@@ -306,9 +318,16 @@ describe("kaika install", () => {
       assert.deepEqual(forbidden, [], "kaika's log shows requests the chart's RBAC does not allow");
       await assert.rejects(asKaika.list(gvk("v1", "Secret"), { namespace: "kube-system" }), ForbiddenError);
       await assert.rejects(
-        asKaika.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "default" } }),
+        asKaika.create({
+          apiVersion: "rbac.authorization.k8s.io/v1",
+          kind: "ClusterRoleBinding",
+          metadata: { name: "kaika-escalates" },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+          subjects: [{ kind: "ServiceAccount", name: "kaika", namespace: "kaika-system" }],
+        }),
         ForbiddenError,
       );
+      await assert.rejects(asKaika.delete(gvk("v1", "Namespace"), "shop"), ForbiddenError);
       await assert.rejects(
         asKaika.apply(
           { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "shop" } },

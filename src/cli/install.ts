@@ -45,7 +45,7 @@ function durationFlag(flag: string, value: string): number {
 const waiting = new Set<string>();
 
 /** Progress of an install on stderr, one line per step and object. */
-function showInstallEvent(event: InstallEvent): void {
+function showInstallEvent(event: InstallEvent, dryRun = false): void {
   switch (event.type) {
     case "step":
       console.error(`${ok("✓")} ${event.message}`);
@@ -53,6 +53,8 @@ function showInstallEvent(event: InstallEvent): void {
     case "apply": {
       const e = event.event;
       if (e.type === "applied") console.error(`  ${e.ref} ${actionText[e.action]}`);
+      else if (e.type === "planned" && dryRun)
+        console.error(`  ${e.ref}: would be ${actionText[e.action]}${e.diff?.startsWith("(") ? ` ${e.diff}` : ""}`);
       else if (e.type === "pruned") console.error(`  ${e.ref} pruned (no longer in the chart)`);
       else if (e.type === "failed") console.error(`${bad("✗")} ${e.ref}: ${e.error.message}`);
       else if (e.type === "health" && e.health.status !== "Current" && !waiting.has(e.ref)) {
@@ -84,7 +86,7 @@ export async function install(options: GlobalOptions, flags: InstallFlags): Prom
       upgrade: flags.upgrade === true,
       timeoutMs,
     })) {
-      showInstallEvent(event);
+      showInstallEvent(event, flags.dryRun === true);
       if (event.type === "done")
         console.log(
           flags.dryRun

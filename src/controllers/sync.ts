@@ -325,7 +325,9 @@ export class SyncReconciler implements Reconciler {
     const key = `${namespace}/${name}`;
     let api = this.#impersonated.get(key);
     if (!api) {
-      api = this.#api.impersonating(serviceAccountIdentity(namespace, name));
+      // The user alone: the apiserver adds a ServiceAccount's groups itself, so kaika needs
+      // `impersonate` on serviceaccounts only, not on groups.
+      api = this.#api.impersonating({ user: serviceAccountIdentity(namespace, name).user });
       this.#impersonated.set(key, api);
     }
     return api;

@@ -117,7 +117,13 @@ export async function* install(api: KubeApi, options: InstallOptions = {}): Asyn
   // CRDs are not in the inventory: uninstall keeps them (and every GitSource, Sync and Cluster) unless asked.
   for (const [objects, extra] of [
     [chart.crds, { prune: false }],
-    [chart.objects, { prune: true, inventory: installInventory(api, release) }],
+    // A dry run into a namespace that does not exist yet plans the Namespace first (its objects then go unvalidated).
+    [
+      options.dryRun && !namespaceExists
+        ? [{ object: namespaceObject, source: { file: "(namespace)", line: 1 } }, ...chart.objects]
+        : chart.objects,
+      { prune: true, inventory: installInventory(api, release) },
+    ],
   ] as const) {
     if (failures.length > 0) break;
     for await (const event of apply(api, objects, { ...common, ...extra, defaultNamespace: release.namespace })) {

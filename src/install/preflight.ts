@@ -1,5 +1,5 @@
 /** Before an install writes anything: the cluster answers, is new enough, and lets the caller create every object. */
-import { type KubeApi, serverVersion } from "../kube/api.ts";
+import type { KubeApi } from "../kube/api.ts";
 import type { Impersonation } from "../kube/client.ts";
 import { gvkOf, type KubeObject } from "../kube/types.ts";
 import { InstallError } from "./errors.ts";
@@ -18,7 +18,9 @@ export function atLeast(version: string, minimum: string): boolean {
 export async function checkVersion(api: KubeApi): Promise<string> {
   let version: string | undefined;
   try {
-    version = await serverVersion(api);
+    // /version directly: serverVersion() reads a connection error as "no version".
+    const v = await api.client.get<{ major?: string; minor?: string }>("/version");
+    version = v.major && v.minor ? `${v.major}.${v.minor.replace(/\D+$/, "")}` : undefined;
   } catch (error) {
     throw new InstallError(
       "Unreachable",

@@ -122,7 +122,10 @@ export class KubeClient {
     const fresh: RequestOptions = {};
     await this.#config.applyToHTTPSOptions(fresh);
     const impersonation = this.#impersonate
-      ? { "impersonate-user": this.#impersonate.user, "impersonate-group": [...(this.#impersonate.groups ?? [])] }
+      ? {
+          "impersonate-user": this.#impersonate.user,
+          ...(this.#impersonate.groups?.length ? { "impersonate-group": [...this.#impersonate.groups] } : {}),
+        }
       : {};
     return { ...base, headers: { ...(fresh.headers ?? {}), ...impersonation } };
   }

@@ -249,7 +249,8 @@ export async function readyNodes(client: KubeClient): Promise<number> {
 }
 
 async function createFakeNode(client: KubeClient, name: string, zone: string): Promise<void> {
-  const capacity = { cpu: "32", memory: "256Gi", pods: "110" };
+  // As a real kubelet reports: pods that request ephemeral storage must fit somewhere.
+  const capacity = { cpu: "32", memory: "256Gi", "ephemeral-storage": "100Gi", pods: "110" };
   await client.create("/api/v1/nodes", {
     apiVersion: "v1",
     kind: "Node",
