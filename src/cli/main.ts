@@ -343,7 +343,9 @@ function program(): Command {
 
   root
     .command("completion")
-    .description("print a completion script: source <(kaika completion bash), or zsh, or kaika completion fish | source")
+    .description(
+      "print a completion script: source <(kaika completion bash), or zsh, or kaika completion fish | source",
+    )
     .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
     .action(async (shell: "bash" | "zsh" | "fish") => {
       process.stdout.write((await import("./completion.ts")).completionScript(root, shell));
