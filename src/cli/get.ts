@@ -1,5 +1,6 @@
 /** `kaika get sources|syncs` and `kaika reconcile source|sync NAME`. */
-import { GitSourceKind, reconcileRequestedAnnotation, SyncKind } from "../controllers/index.ts";
+import { GitSourceKind, SyncKind } from "../controllers/index.ts";
+import { requestReconcile } from "../controllers/requests.ts";
 import type { GroupVersionKind, KubeObject } from "../kube/types.ts";
 import { connect } from "./connect.ts";
 import type { GlobalOptions } from "./main.ts";
@@ -93,10 +94,7 @@ export async function reconcile(
   const namespace = options.namespace ?? "kaika-system";
   const api = connect(options);
   try {
-    const requested = new Date().toISOString();
-    await api.patch(kind, name, namespace, {
-      metadata: { annotations: { [reconcileRequestedAnnotation]: requested } },
-    });
+    const requested = await requestReconcile(api, kind, namespace, name);
     console.error(`reconcile requested for ${kind.kind} ${namespace}/${name}`);
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {

@@ -1,6 +1,7 @@
 /** `kaika rollout status|pause|resume|promote SYNC`: watch and steer a Sync's wave-by-wave rollout. */
 import type { SyncStatus } from "../api/sync.ts";
-import { promoteRequestedAnnotation, retryRequestedAnnotation, SyncKind } from "../controllers/index.ts";
+import { SyncKind } from "../controllers/index.ts";
+import { pauseRollout, promoteRollout, resumeRollout } from "../controllers/requests.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { connect } from "./connect.ts";
@@ -85,7 +86,7 @@ export async function status(options: GlobalOptions, name: string): Promise<void
 /** Sets spec.rollout.paused: no further cluster or wave starts. */
 export async function pause(options: GlobalOptions, name: string): Promise<void> {
   await withSync(options, name, async (sync, api) => {
-    await api.patch(SyncKind, name, sync.metadata.namespace, { spec: { rollout: { paused: true } } }, "merge");
+    await pauseRollout(api, sync.metadata.namespace ?? "", name);
     console.log(`rollout of ${name} paused`);
   });
 }
@@ -93,16 +94,7 @@ export async function pause(options: GlobalOptions, name: string): Promise<void>
 /** Clears the pause and retries a halted wave. */
 export async function resume(options: GlobalOptions, name: string): Promise<void> {
   await withSync(options, name, async (sync, api) => {
-    await api.patch(
-      SyncKind,
-      name,
-      sync.metadata.namespace,
-      {
-        metadata: { annotations: { [retryRequestedAnnotation]: new Date().toISOString() } },
-        spec: { rollout: { paused: false } },
-      },
-      "merge",
-    );
+    await resumeRollout(api, sync.metadata.namespace ?? "", name);
     console.log(`rollout of ${name} resumed`);
   });
 }
@@ -110,13 +102,7 @@ export async function resume(options: GlobalOptions, name: string): Promise<void
 /** Skips the current wave's soak, promotion wait or gate (or its failure) and goes on to the next wave. */
 export async function promote(options: GlobalOptions, name: string): Promise<void> {
   await withSync(options, name, async (sync, api) => {
-    await api.patch(
-      SyncKind,
-      name,
-      sync.metadata.namespace,
-      { metadata: { annotations: { [promoteRequestedAnnotation]: new Date().toISOString() } } },
-      "merge",
-    );
+    await promoteRollout(api, sync.metadata.namespace ?? "", name);
     console.log(`rollout of ${name}: current wave promoted`);
   });
 }

@@ -6,6 +6,8 @@ export { parseDuration, parseTime, TimeFormatError } from "./time.ts";
 export type {
   ChangeAction,
   ContainerImage,
+  HistoryChange,
+  HistoryQuery,
   Ledger,
   LedgerChange,
   LedgerRecord,

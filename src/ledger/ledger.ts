@@ -3,7 +3,16 @@ import { LedgerError } from "./errors.ts";
 import { buildMatrix, compare } from "./matrix.ts";
 import { planWrite, prepare } from "./plan.ts";
 import type { Store } from "./store.ts";
-import type { Ledger, LedgerRecord, Side, VersionDiff, VersionMatrix, VersionQuery } from "./types.ts";
+import type {
+  HistoryChange,
+  HistoryQuery,
+  Ledger,
+  LedgerRecord,
+  Side,
+  VersionDiff,
+  VersionMatrix,
+  VersionQuery,
+} from "./types.ts";
 
 /** The Ledger interface over any Store (SQLite or PostgreSQL). */
 export class StoreLedger implements Ledger {
@@ -46,6 +55,26 @@ export class StoreLedger implements Ledger {
     const right = { cluster: b.cluster, at: b.at ?? now };
     const [ma, mb] = [await this.versions(left), await this.versions(right)];
     return { a: left, b: right, services: compare(ma, left.cluster, mb, right.cluster) };
+  }
+
+  async history(query: HistoryQuery): Promise<HistoryChange[]> {
+    const rows = await this.#store.history(
+      query.sync,
+      query.cluster,
+      Math.max(1, Math.min(query.limit ?? 100, 10_000)),
+    );
+    return rows.map((r) => ({
+      time: new Date(Number(r.time)),
+      cluster: r.cluster,
+      sync: r.sync,
+      revision: r.revision,
+      action: r.action,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+      ...(r.service === null ? {} : { service: r.service }),
+      ...(r.version === null ? {} : { version: r.version }),
+    }));
   }
 
   close(): Promise<void> {

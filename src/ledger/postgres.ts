@@ -2,7 +2,15 @@
 import pg from "pg";
 import { LedgerError } from "./errors.ts";
 import { createSchemaTable, migrations } from "./schema.ts";
-import { type LatestRow, latestSql, type Store, type StoredObject, type WritePlan } from "./store.ts";
+import {
+  type HistoryRow,
+  historySql,
+  type LatestRow,
+  latestSql,
+  type Store,
+  type StoredObject,
+  type WritePlan,
+} from "./store.ts";
 
 // One statement per step whatever the size of the apply: rows travel as arrays and unnest() expands them.
 const sql = {
@@ -169,6 +177,11 @@ class PostgresStore implements Store {
   async latest(at: number, cluster?: string | undefined): Promise<LatestRow[]> {
     const params = cluster === undefined ? [at] : [at, cluster];
     return (await this.#pool.query<LatestRow>(numbered(latestSql("postgres", cluster !== undefined)), params)).rows;
+  }
+
+  async history(sync: string, cluster: string | undefined, limit: number): Promise<HistoryRow[]> {
+    const params = cluster === undefined ? [sync, limit] : [sync, cluster, limit];
+    return (await this.#pool.query<HistoryRow>(numbered(historySql(cluster !== undefined)), params)).rows;
   }
 
   async close(): Promise<void> {

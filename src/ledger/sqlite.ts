@@ -4,7 +4,15 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { LedgerError } from "./errors.ts";
 import { createSchemaTable, migrations } from "./schema.ts";
-import { type LatestRow, latestSql, type Store, type StoredObject, type WritePlan } from "./store.ts";
+import {
+  type HistoryRow,
+  historySql,
+  type LatestRow,
+  latestSql,
+  type Store,
+  type StoredObject,
+  type WritePlan,
+} from "./store.ts";
 
 // Rows per IN (…) list, under SQLite's parameter limit.
 const chunkSize = 500;
@@ -139,6 +147,11 @@ class SqliteStore implements Store {
   async latest(at: number, cluster?: string | undefined): Promise<LatestRow[]> {
     const params = cluster === undefined ? [at] : [at, cluster];
     return this.#prepare(latestSql("sqlite", cluster !== undefined)).all(...params) as LatestRow[];
+  }
+
+  async history(sync: string, cluster: string | undefined, limit: number): Promise<HistoryRow[]> {
+    const params = cluster === undefined ? [sync, limit] : [sync, cluster, limit];
+    return this.#prepare(historySql(cluster !== undefined)).all(...params) as HistoryRow[];
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,27 @@ export interface LatestRow {
   readonly images: string;
 }
 
+/** A change row joined with its object, for history(). */
+export interface HistoryRow {
+  readonly cluster: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly time: number | string;
+  readonly sync: string;
+  readonly revision: string;
+  readonly action: ChangeAction;
+  readonly service: string | null;
+  readonly version: string | null;
+}
+
+/** One Sync's changes, newest first: parameters sync, [cluster,] limit. */
+export function historySql(oneCluster: boolean): string {
+  return `SELECT o.cluster, o.kind, o.namespace, o.name, c.time, c.sync, c.revision, c.action, c.service, c.version
+    FROM ledger_changes c JOIN ledger_objects o ON o.id = c.object_id
+    WHERE c.sync = ?${oneCluster ? " AND o.cluster = ?" : ""} ORDER BY c.time DESC, c.id DESC LIMIT ?`;
+}
+
 /** A database the ledger keeps its tables in. */
 export interface Store {
   readonly location: string;
@@ -73,6 +94,8 @@ export interface Store {
   ): Promise<void>;
   /** Every object's latest change at or before `at` (ms), on one cluster or all. */
   latest(at: number, cluster?: string | undefined): Promise<LatestRow[]>;
+  /** One Sync's change rows, newest first. */
+  history(sync: string, cluster: string | undefined, limit: number): Promise<HistoryRow[]>;
   close(): Promise<void>;
 }
 

@@ -102,6 +102,29 @@ export interface VersionDiff {
   readonly services: readonly ServiceDifference[];
 }
 
+/** Which changes to list: those of one Sync ("namespace/name"), newest first. */
+export interface HistoryQuery {
+  readonly sync: string;
+  readonly cluster?: string | undefined;
+  /** At most this many; default 100. */
+  readonly limit?: number | undefined;
+}
+
+/** One recorded change of a workload's service, version or images (or its removal). */
+export interface HistoryChange {
+  readonly time: Date;
+  readonly cluster: string;
+  readonly sync: string;
+  readonly revision: string;
+  readonly action: ChangeAction;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Undefined when the change removed the workload. */
+  readonly service?: string | undefined;
+  readonly version?: string | undefined;
+}
+
 /** The ledger: record applies, ask what ran where and when. */
 export interface Ledger {
   /** Where it is kept: a file path, ":memory:" or a postgres:// URL without its password. */
@@ -117,5 +140,7 @@ export interface Ledger {
   versions(query?: VersionQuery): Promise<VersionMatrix>;
   /** The services whose versions differ between two clusters, or one cluster at two times. */
   diff(a: Side, b: Side): Promise<VersionDiff>;
+  /** The changes one Sync recorded, newest first (a scan of the change table: no index on the Sync). */
+  history(query: HistoryQuery): Promise<HistoryChange[]>;
   close(): Promise<void>;
 }
