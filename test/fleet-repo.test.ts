@@ -115,7 +115,7 @@ describe("examples/fleet-repo: the shop", () => {
   });
   const shop = (env: "staging" | "prod"): RenderedObject[] => rendered[env] ?? [];
 
-  it("both overlays render the ten services of the traffic topology, with nothing above info under the policy", () => {
+  it("both overlays render the ten services of the traffic topology, with no finding under the policy", () => {
     for (const env of ["staging", "prod"] as const) {
       const deployments = manifests(shop(env), "Deployment").map((d) => d.metadata.name);
       assert.deepEqual(deployments.sort(), topology.services.map((s) => s.name).sort(), env);
@@ -123,12 +123,7 @@ describe("examples/fleet-repo: the shop", () => {
         shop(env).every((o) => o.object.metadata.namespace === "shop"),
         "everything lands in namespace shop",
       );
-      // The one note left: no ephemeral-storage requests, which the local fleet's kwok nodes cannot schedule.
-      const notes = findings(shop(env)).filter(
-        (f) => !/^warn resources\.ephemeral-storage-request-missing Deployment\//.test(f),
-      );
-      assert.deepEqual(notes, [], `${env}: findings under ${policyFile}`);
-      assert.equal(findings(shop(env)).length, 10);
+      assert.deepEqual(findings(shop(env)), [], `${env}: findings under ${policyFile}`);
     }
   });
 
@@ -250,6 +245,7 @@ describe("examples/fleet-repo: the shop", () => {
         add("requests.cpu", pods * (quantity(c.resources.requests.cpu) ?? 0));
         add("requests.memory", pods * (quantity(c.resources.requests.memory) ?? 0));
         add("limits.memory", pods * (quantity(c.resources.limits.memory) ?? 0));
+        add("requests.ephemeral-storage", pods * (quantity(c.resources.requests["ephemeral-storage"]) ?? 0));
         assert.ok((quantity(c.resources.limits.memory) ?? 0) <= (quantity(limitRange.max.memory) ?? 0));
       }
     }
@@ -258,7 +254,7 @@ describe("examples/fleet-repo: the shop", () => {
       .filter(([key, value]) => value > (quantity(hard[key]) ?? 0))
       .map(([key, value]) => `${key}: the shop needs ${value}, the quota has ${hard[key]}`);
     assert.deepEqual(over, []);
-    assert.equal(Object.keys(used).length, 4);
+    assert.equal(Object.keys(used).length, 5);
   });
 
   it("kaika lint exits 0 on both overlays as rendered, under the policy", async () => {
@@ -274,7 +270,7 @@ describe("examples/fleet-repo: the shop", () => {
       });
       const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
       assert.equal(code, 0, out);
-      assert.match(out, /^70 objects, 10 findings \(0 enforced\), score 99$/m);
+      assert.match(out, /^70 objects, 0 findings \(0 enforced\), score 100$/m);
     }
   });
 });
