@@ -39,8 +39,8 @@ const topologyFile = fileURLToPath(new URL("../examples/traffic/shop.yaml", impo
 /** The clusters of the demo, as kaika-1..3 are registered. */
 const clusters = {
   staging: { env: "staging" },
-  "prod-1": { env: "prod", region: "east" },
-  "prod-2": { env: "prod", region: "west" },
+  "prod-east": { env: "prod", region: "east" },
+  "prod-west": { env: "prod", region: "west" },
 } as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests, read field by field with assertions.
@@ -226,7 +226,7 @@ describe("examples/fleet-repo: the shop", () => {
   });
 
   it("the team quota and LimitRange hold the shop in prod at full autoscale, with a rolling update's surge", async (t) => {
-    const platform = (await renderPlatform("prod-1")).objects;
+    const platform = (await renderPlatform("prod-east")).objects;
     const hard = named(platform, "ResourceQuota", "team-quota")?.spec.hard as Record<string, string>;
     const limitRange = named(platform, "LimitRange", "team-defaults")?.spec.limits[0];
     const hpas = new Map(

@@ -93,10 +93,10 @@ describe("the traffic exporter's simulation", () => {
     const requests = samples(await traffic.metrics(), "istio_requests_total");
     const edge = (from: string, to: string, cluster: string) =>
       sum(requests, (l) => l.source_workload === from && l.destination_service_name === to && l.cluster === cluster);
-    // frontend → catalog: 8 rps at scale 1 (prod-1), 0.5 (staging); noise and swell average out over 10 minutes.
+    // frontend → catalog: 8 rps at scale 1 (prod-east), 0.5 (staging); noise and swell average out over 10 minutes.
     assert.ok(
-      Math.abs(edge("frontend", "catalog", "prod-1") / 600 - 8) < 0.8,
-      `${edge("frontend", "catalog", "prod-1")}`,
+      Math.abs(edge("frontend", "catalog", "prod-east") / 600 - 8) < 0.8,
+      `${edge("frontend", "catalog", "prod-east")}`,
     );
     assert.ok(Math.abs(edge("frontend", "catalog", "staging") / 600 - 4) < 0.4);
     const one = requests.find((s) => s.labels.destination_service_name === "checkout");
@@ -160,7 +160,7 @@ describe("the traffic exporter's simulation", () => {
       );
     const staging = checkout("staging", true) / (checkout("staging", true) + checkout("staging", false));
     assert.ok(Math.abs(staging - 0.3) < 0.02, `staging error ratio ${staging}`);
-    assert.ok(checkout("prod-1", true) <= 1, "prod-1 keeps the baseline");
+    assert.ok(checkout("prod-east", true) <= 1, "prod-east keeps the baseline");
     // The frontend's requests now take 800 ms more: none under 500 ms in the last minute.
     const buckets = samples(await traffic.metrics(), "istio_request_duration_milliseconds_bucket");
     const fast = sum(buckets, (l) => l.destination_service_name === "frontend" && l.le === "500");
@@ -189,7 +189,7 @@ describe("the traffic exporter's simulation", () => {
       );
     refused({ service: "checkouts", errorRate: 0.3 }, "service", /expected one of frontend, ads, cart/);
     refused({ service: "checkout", errorRate: 1.5 }, "errorRate", /between 0 and 1/);
-    refused({ service: "checkout", cluster: "prod-9", errorRate: 0.1 }, "cluster", /staging, prod-1, prod-2/);
+    refused({ service: "checkout", cluster: "prod-9", errorRate: 0.1 }, "cluster", /staging, prod-east, prod-west/);
     refused({ service: "checkout" }, "", /errorRate, latencyMs or both/);
     refused({ service: "checkout", errorrate: 0.3 }, "errorrate", /unknown field/);
     refused([1], "", /JSON object/);
@@ -244,7 +244,7 @@ describe("the traffic exporter's HTTP API and CLI", () => {
     const set = await call("POST", "/faults", JSON.stringify({ service: "checkout", errorRate: 0.3 }));
     assert.equal(set.status, 200);
     assert.deepEqual(set.body.fault, { service: "checkout", errorRate: 0.3 });
-    await call("POST", "/faults", JSON.stringify({ service: "payments", cluster: "prod-1", errorRate: 1 }));
+    await call("POST", "/faults", JSON.stringify({ service: "payments", cluster: "prod-east", errorRate: 1 }));
     assert.deepEqual(
       (await call("GET", "/faults")).body.faults?.map((f) => f.service),
       ["checkout", "payments"],
@@ -346,13 +346,13 @@ describe("a fault in the exporter burns the shop's SLO budget on a real Promethe
     const result = await checkBurnRate({
       prometheusUrl: prometheus.url,
       services: gate.services,
-      selectorIn: { cluster: ["staging", "prod-1", "prod-2"] },
+      selectorIn: { cluster: ["staging", "prod-east", "prod-west"] },
       threshold: gate.maxBurnRate,
     });
     assert.ok(result.ok, result.reason);
   });
 
-  it("POST /faults on checkout in staging: its burn rate passes the gate's maxBurnRate there, not in prod-1", async (t) => {
+  it("POST /faults on checkout in staging: its burn rate passes the gate's maxBurnRate there, not in prod-east", async (t) => {
     const answer = await fetch(`${exporter.url}/faults`, {
       method: "POST",
       body: JSON.stringify({ service: "checkout", cluster: "staging", errorRate: 0.3 }),
@@ -370,7 +370,7 @@ describe("a fault in the exporter burns the shop's SLO budget on a real Promethe
       'slo:sli_error:ratio_rate5m{slo_name="checkout-availability",cluster="staging"}',
     );
     assert.ok((ratio[0]?.value ?? 0) > 0.01, `error ratio ${ratio[0]?.value}`);
-    assert.ok(((await burn("checkout-availability", "prod-1")) ?? 99) < 1, "prod-1 is untouched");
+    assert.ok(((await burn("checkout-availability", "prod-east")) ?? 99) < 1, "prod-east is untouched");
 
     const halted = await checkBurnRate({
       prometheusUrl: prometheus.url,
@@ -383,7 +383,7 @@ describe("a fault in the exporter burns the shop's SLO budget on a real Promethe
     const passes = await checkBurnRate({
       prometheusUrl: prometheus.url,
       services: gate.services,
-      selectorIn: { cluster: ["prod-1", "prod-2"] },
+      selectorIn: { cluster: ["prod-east", "prod-west"] },
       threshold: gate.maxBurnRate,
     });
     assert.ok(passes.ok, passes.reason);
@@ -392,15 +392,15 @@ describe("a fault in the exporter burns the shop's SLO budget on a real Promethe
   it("a latency fault on the frontend burns frontend-latency, not frontend-availability", async () => {
     await fetch(`${exporter.url}/faults`, {
       method: "POST",
-      body: JSON.stringify({ service: "frontend", cluster: "prod-2", latencyMs: 800 }),
+      body: JSON.stringify({ service: "frontend", cluster: "prod-west", latencyMs: 800 }),
     });
     await eventually(
-      "frontend-latency burn rate in prod-2 above 5",
-      () => burn("frontend-latency", "prod-2"),
+      "frontend-latency burn rate in prod-west above 5",
+      () => burn("frontend-latency", "prod-west"),
       (v) => v !== undefined && v > 5,
       30_000,
     );
-    assert.ok(((await burn("frontend-availability", "prod-2")) ?? 99) < 1);
+    assert.ok(((await burn("frontend-availability", "prod-west")) ?? 99) < 1);
     await fetch(`${exporter.url}/faults`, { method: "DELETE" });
   });
 });

@@ -162,7 +162,7 @@ export async function loadTopology(path: string): Promise<Topology> {
 }
 
 /**
- * Clusters from the command line: `staging=0.5,prod-1,prod-2` (a name, and a scale after "="; default 1).
+ * Clusters from the command line: `staging=0.5,prod-east,prod-west` (a name, and a scale after "="; default 1).
  * Throws TopologyError (file "--clusters") on a bad entry.
  */
 export function parseClusterList(list: string): ClusterSpec[] {
