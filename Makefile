@@ -10,9 +10,11 @@ setup:
 binaries: setup
 	@bin/kaika dev build >/dev/null
 
-# kaika's main job on a local default: a local fleet of 3 real clusters, the
-# example fleet repository in a local Git repo, and kaika run syncing it.
-demo: binaries
+# The whole product locally: 3 clusters, examples/fleet-repo behind a git
+# daemon, Prometheus and a traffic exporter, kaika installed with its chart
+# and run with the chart's RBAC. The script builds the binaries itself, so
+# its start-up timings include a cold build.
+demo: setup
 	@scripts/demo
 
 down: setup
