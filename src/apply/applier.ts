@@ -38,6 +38,11 @@ export interface ApplierOptions {
   readonly timeoutMs?: number;
   /** Requests in flight; default 8. */
   readonly concurrency?: number;
+  /**
+   * Rewrites the live and dry-run objects before they are diffed (the dashboard hides Secret values
+   * this way); the action is decided on the objects as they are. Must not modify its argument.
+   */
+  readonly maskDiff?: (object: KubeObject) => KubeObject;
 }
 
 /** Counts of what the apply did. */
@@ -98,6 +103,7 @@ export async function* apply(
   options: ApplierOptions = {},
 ): AsyncGenerator<ApplyEvent> {
   const fieldManager = options.fieldManager ?? "kaika";
+  const mask = options.maskDiff ?? ((o: KubeObject): KubeObject => o);
   const concurrency = options.concurrency ?? 8;
   const summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, failed: 0 };
   const failures: ApplyEvent[] = [];
@@ -151,7 +157,7 @@ export async function* apply(
           type: "planned",
           ref: item.ref,
           action: item.action,
-          ...(item.action !== "unchanged" ? { diff: planDiff(item.ref, item.live, dry) } : {}),
+          ...(item.action !== "unchanged" ? { diff: planDiff(item.ref, item.live && mask(item.live), mask(dry)) } : {}),
         });
       } catch (error) {
         fail(item, "validate", error);

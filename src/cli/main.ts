@@ -1,6 +1,7 @@
 /** The `kaika` command: a thin shell that parses flags and calls the same API tests and controllers use. */
 import { Argument, Command, CommanderError, Option } from "commander";
 import { configure } from "./config.ts";
+import type { DashboardFlags } from "./dashboard.ts";
 import type { BootstrapFlags, InstallFlags } from "./install.ts";
 import type { LintFlags } from "./lint.ts";
 import { UsageError } from "./output.ts";
@@ -153,7 +154,31 @@ function program(): Command {
       "as --notify-webhook-url-file, for local use: a URL in argv is visible to anyone who can list processes",
     )
     .option("--notify-slack-url <url...>", "as --notify-slack-url-file, for local use (argv is not secret)")
+    .option("--dashboard-bind-address <addr>", 'serve the dashboard and its API (/api/v1) here; "0" disables', "0")
+    .option(
+      "--dashboard-allow-actions",
+      "let dashboard users reconcile, suspend and steer rollouts (as their RBAC allows)",
+    )
     .action(async (opts: RunFlags, cmd: Command) => (await import("./run.ts")).run(cmd.optsWithGlobals(), opts));
+
+  root
+    .command("dashboard")
+    .description(
+      "serve the dashboard for the cluster of --context from this machine and print its URL (read-only unless --allow-actions)",
+    )
+    .option("--address <host:port>", "where to listen; port 0 picks a free one", "127.0.0.1:0")
+    .option("--allow-actions", "let users reconcile, suspend and steer rollouts (as their RBAC allows)")
+    .option("--prometheus-url <url>", "the Prometheus evaluating kaika's SLO rules (SLO pages)")
+    .option(
+      "--ledger <path|url>",
+      "version ledger: a SQLite file or postgres:// URL (default ~/.cache/kaika/controller/ledger.sqlite)",
+    )
+    .option("--data-dir <dir>", "where fetched repositories are kept (default ~/.cache/kaika/dashboard)")
+    .option("--assets <dir>", "the browser app's built files (default web/dist)")
+    .option("--log-level <level>", "debug, info, warn, error", "info")
+    .action(async (opts: DashboardFlags, cmd: Command) =>
+      (await import("./dashboard.ts")).dashboard(cmd.optsWithGlobals(), opts),
+    );
 
   root
     .command("get")

@@ -4,11 +4,15 @@ import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { kaikaCrds } from "../api/crds.ts";
+import { ReadinessPolicyKind } from "../api/readiness-policy.ts";
 import { AuditMetrics, addAuditControllerIfServed } from "../audit/index.ts";
+import type { ClusterObject } from "../controllers/cluster.ts";
 import { ClusterClients } from "../controllers/cluster-clients.ts";
 import { parseDuration } from "../controllers/durations.ts";
-import { addControllers } from "../controllers/index.ts";
-import { addSloControllerIfServed } from "../controllers/slo.ts";
+import type { GitSourceObject } from "../controllers/gitsource.ts";
+import { addControllers, ClusterKind, GitSourceKind, SyncKind } from "../controllers/index.ts";
+import { addSloControllerIfServed, ServiceLevelObjectiveKind, type SloObject } from "../controllers/slo.ts";
+import type { SyncObject } from "../controllers/sync.ts";
 import { Shards } from "../fleet/shards.ts";
 import { sloGate } from "../fleet/slo-gate.ts";
 import { ensureNamespace } from "../kube/api.ts";
@@ -17,7 +21,9 @@ import { cacheDir } from "../localfleet/binaries.ts";
 import { Notifier } from "../notify/index.ts";
 import { createLogger, LeadershipLostError, Manager } from "../runtime/index.ts";
 import { serveAdmission } from "../server/admission-server.ts";
+import { artifactTrees, type DashboardServer, openedLedger, serveDashboard } from "../server/dashboard/index.ts";
 import { type WebhookOptions, webhookListener } from "../server/webhook.ts";
+import { PrometheusClient } from "../slo/index.ts";
 import { readUrlFiles } from "./config.ts";
 import { connect } from "./connect.ts";
 import type { GlobalOptions } from "./main.ts";
@@ -56,6 +62,8 @@ export interface RunFlags {
   readonly notifySlackUrlFile?: string[];
   readonly defaultServiceAccount?: string;
   readonly admissionSecretNames: boolean;
+  readonly dashboardBindAddress: string;
+  readonly dashboardAllowActions?: boolean;
 }
 
 /** Runs until SIGTERM/SIGINT; exit 1 if leadership is lost or the manager fails. */
@@ -193,6 +201,31 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
           .then(() => log.info({ address: admission.address }, "admission webhook registered here")),
     );
   }
+  const dashboard: DashboardServer | undefined =
+    flags.dashboardBindAddress === "0" || flags.dashboardBindAddress === ""
+      ? undefined
+      : await serveDashboard({
+          address: flags.dashboardBindAddress,
+          // The controllers' own caches: the dashboard adds no list or watch of these kinds.
+          context: {
+            api,
+            caches: {
+              syncs: manager.cache.informer<SyncObject>(SyncKind),
+              clusters: manager.cache.informer<ClusterObject>(ClusterKind),
+              sources: manager.cache.informer<GitSourceObject>(GitSourceKind),
+              slos: slo ? manager.cache.informer<SloObject>(ServiceLevelObjectiveKind) : undefined,
+              policies: manager.cache.informer(ReadinessPolicyKind),
+            },
+            ledger: openedLedger(ledger),
+            prometheus: flags.prometheusUrl ? new PrometheusClient({ url: flags.prometheusUrl }) : undefined,
+            artifacts: artifactTrees(join(dataDir, "sources"), handles.artifacts, handles.fetchRevision),
+            clusterClients,
+            log,
+          },
+          synced: () => manager.cache.hasSynced(),
+          allowActions: flags.dashboardAllowActions === true,
+        });
+  if (dashboard) log.info({ url: dashboard.url }, "dashboard");
   // kaika's own namespace: Leases, Clusters, the default ReadinessPolicy.
   await ensureNamespace(api, flags.leaderElectionNamespace);
   const sharding = shards.run(stop.signal);
@@ -204,6 +237,7 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
   } finally {
     hooks?.closeAllConnections();
     hooks?.close();
+    await dashboard?.close();
     stop.abort();
     await sharding;
     await handles.close();

@@ -59,6 +59,10 @@ export interface ControllerHandles {
   webhookTarget(namespace: string, name: string): Promise<HookTarget | undefined>;
   /** Closes the fleet's cluster clients and watches; call after the manager stopped. */
   close(): Promise<void>;
+  /** The GitSources' fetched artifacts (latest and recent revisions), for the dashboard's diffs. */
+  readonly artifacts: ArtifactStore;
+  /** Fetches an earlier revision ("main@sha1:…") of GitSource "namespace/name" into `artifacts`; false when it is gone. */
+  fetchRevision(source: string, revision: string): Promise<boolean>;
 }
 
 /** Adds the GitSource and Sync controllers to `manager`. */
@@ -166,6 +170,8 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
   });
   return {
     close: () => fleet.close(),
+    artifacts,
+    fetchRevision: (source, revision) => gitSources.fetchRevision(source, revision),
     triggerSource: (namespace, name) => sourceController.queue.add(`${namespace}/${name}`),
     webhookTarget: async (namespace, name) => {
       const source = sources.get(`${namespace}/${name}`);

@@ -20,7 +20,7 @@ export {
   rulesObjectName,
   yamlStream,
 } from "./output.ts";
-export { PrometheusClient, type PrometheusClientOptions, type Sample } from "./prometheus.ts";
+export { PrometheusClient, type PrometheusClientOptions, type RangeSeries, type Sample } from "./prometheus.ts";
 export {
   type AlertingRule,
   errorBudget,

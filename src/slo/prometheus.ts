@@ -1,4 +1,4 @@
-/** A small client of the Prometheus HTTP API: instant queries, which is all budgets and gates need. */
+/** A small client of the Prometheus HTTP API: instant queries (budgets, gates) and range queries (charts). */
 import { PrometheusError } from "./errors.ts";
 
 /** One series of an instant vector. NaN and ±Inf arrive as such. */
@@ -7,6 +7,13 @@ export interface Sample {
   readonly value: number;
   /** Unix seconds of the evaluation. */
   readonly timestamp: number;
+}
+
+/** One series of a range query: its points in time order. */
+export interface RangeSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  /** [unix seconds, value] pairs; NaN and ±Inf arrive as such. */
+  readonly points: readonly (readonly [number, number])[];
 }
 
 /** Options of a client. */
@@ -54,10 +61,35 @@ export class PrometheusClient {
   async query(expr: string, options: { time?: Date; signal?: AbortSignal } = {}): Promise<Sample[]> {
     const body = new URLSearchParams({ query: expr });
     if (options.time) body.set("time", String(options.time.getTime() / 1000));
-    const signals = [AbortSignal.timeout(this.#timeoutMs), ...(options.signal ? [options.signal] : [])];
+    return samples(this.url, await this.#post("query", body, options.signal));
+  }
+
+  /** Evaluates `expr` from `start` to `end` every `stepSeconds` (Prometheus caps a query at 11,000 points per series). */
+  async queryRange(
+    expr: string,
+    range: { start: Date; end: Date; stepSeconds: number },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RangeSeries[]> {
+    const body = new URLSearchParams({
+      query: expr,
+      start: String(range.start.getTime() / 1000),
+      end: String(range.end.getTime() / 1000),
+      step: String(range.stepSeconds),
+    });
+    const data = await this.#post("query_range", body, options.signal);
+    if (data?.resultType !== "matrix" || !Array.isArray(data.result))
+      throw new PrometheusError("BadResponse", this.url, `expected a matrix, got ${data?.resultType ?? "nothing"}`);
+    return (data.result as { metric?: Record<string, string>; values?: [number, string][] }[]).map((r) => ({
+      labels: r.metric ?? {},
+      points: (r.values ?? []).map(([t, v]) => [Number(t), parseValue(v)] as const),
+    }));
+  }
+
+  async #post(endpoint: string, body: URLSearchParams, signal: AbortSignal | undefined): Promise<ApiAnswer["data"]> {
+    const signals = [AbortSignal.timeout(this.#timeoutMs), ...(signal ? [signal] : [])];
     let response: Response;
     try {
-      response = await fetch(`${this.#base}/api/v1/query`, {
+      response = await fetch(`${this.#base}/api/v1/${endpoint}`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", ...this.#headers },
         body,
@@ -88,9 +120,12 @@ export class PrometheusClient {
         status: response.status,
       });
     }
-    return samples(this.url, answer.data);
+    return answer.data;
   }
 }
+
+// Prometheus writes "NaN", "+Inf" and "-Inf"; Number() reads all but "+Inf".
+const parseValue = (text: string | undefined): number => (text === "+Inf" ? Number.POSITIVE_INFINITY : Number(text));
 
 function samples(url: string, data: ApiAnswer["data"]): Sample[] {
   const result = data?.result;
@@ -103,7 +138,6 @@ function samples(url: string, data: ApiAnswer["data"]): Sample[] {
   return (result as { metric?: Record<string, string>; value?: [number, string] }[]).map((r) => ({
     labels: r.metric ?? {},
     timestamp: Number(r.value?.[0]),
-    // Prometheus writes "NaN", "+Inf" and "-Inf"; Number() reads all but "+Inf".
-    value: r.value?.[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(r.value?.[1]),
+    value: parseValue(r.value?.[1]),
   }));
 }

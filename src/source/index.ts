@@ -1,5 +1,6 @@
 /** Git sources: resolve refs and fetch checked, read-only, per-commit artifacts with the real git CLI. */
 export { removeTree } from "./artifact.ts";
+export { type CommitInfo, type ReadCommitOptions, readCommit } from "./commit.ts";
 export { type ContentLimitName, describeRef, redact, SourceError, type SourceErrorCode } from "./errors.ts";
 export { fetchArtifact, resolveRef } from "./fetch.ts";
 export { isRefName, pickSemverTag, revisionOf } from "./refs.ts";
