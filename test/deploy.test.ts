@@ -34,6 +34,8 @@ describe("deploy/", () => {
       chartCrdsFile(),
       "run: scripts/with-node node scripts/render-deploy.ts",
     );
+    // kubectl and helm read YAML 1.1: an unquoted `- off` in an enum would become false.
+    assert.doesNotMatch(chartCrdsFile(), /^\s*(- |[\w-]+: )(off|on|yes|no|y|n)$/im);
   });
 
   it("the kustomize base is the chart's default render", async () => {

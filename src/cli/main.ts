@@ -67,11 +67,11 @@ function program(): Command {
     .description("print kaika's CustomResourceDefinitions (YAML, or -o json)")
     .action(async (_opts, cmd: Command) => {
       const { kaikaCrds } = await import("../api/crds.ts");
-      const { stringify } = await import("yaml");
+      const { manifestYaml } = await import("../kube/manifest-yaml.ts");
       const crds = kaikaCrds();
       const { output } = cmd.optsWithGlobals<GlobalOptions>();
       if (output === "json") console.log(JSON.stringify({ apiVersion: "v1", kind: "List", items: crds }, null, 2));
-      else console.log(crds.map((c) => stringify(c).trimEnd()).join("\n---\n"));
+      else process.stdout.write(manifestYaml(crds));
     });
 
   const syncFlags = (command: Command): Command =>

@@ -4,13 +4,15 @@
  * and Sync through which kaika manages itself from then on. Re-running changes nothing that is
  * already as it should be: no empty commit, no re-apply of unchanged objects.
  */
+
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments } from "yaml";
 import type { KubeApi } from "../kube/api.ts";
+import { manifestYaml } from "../kube/manifest-yaml.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { type ChartOptions, defaultRelease, renderChart } from "./chart.ts";
 import { InstallError } from "./errors.ts";
@@ -53,8 +55,7 @@ export async function bootstrapFiles(options: BootstrapOptions): Promise<Record<
   };
   const { crds, objects } = await renderChart(options);
   const header = "# Written by kaika bootstrap; kaika applies changes to this folder to itself.\n";
-  const documents = (list: readonly KubeObject[]) =>
-    header + list.map((object) => `---\n${stringify(object, { lineWidth: 0 })}`).join("");
+  const documents = (list: readonly KubeObject[]) => manifestYaml(list, header);
   const self: KubeObject[] = [
     {
       apiVersion: "v1",
