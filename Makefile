@@ -31,8 +31,12 @@ lint: setup
 typecheck: setup
 	scripts/with-node npm run typecheck
 
-build: setup
+build: setup web/dist/index.html
 	scripts/with-node npm run build
+
+# The dashboard's browser app (web/, its own npm project), rebuilt only when its sources changed.
+web/dist/index.html: web/package-lock.json web/index.html web/vite.config.ts web/tsconfig.json src/server/dashboard/types.ts $(shell find web/src web/public -type f 2>/dev/null) | setup
+	scripts/with-node npm --prefix web run build
 
 bench: binaries
 	scripts/with-node npm run bench

@@ -1,0 +1,61 @@
+/** Picks the point in time of the versions page: a slider over the last 30 days, a date-time field, and "now". */
+import { useEffect, useState } from "react";
+import { absolute } from "../../components/format.ts";
+
+const spanMs = 30 * 24 * 3600 * 1000;
+const stepMs = 15 * 60 * 1000;
+
+function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function TimeSlider({ at, setAt }: { at: string; setAt: (iso: string) => void }) {
+  const [now] = useState(() => Math.ceil(Date.now() / stepMs) * stepMs);
+  const parsed = at ? Date.parse(at) : Number.NaN;
+  const value = Number.isNaN(parsed) ? now : parsed;
+  // The slider moves freely; the URL (and the fetch) follow when it rests.
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  useEffect(() => {
+    if (draft === value) return;
+    const t = setTimeout(() => setAt(draft >= now ? "" : new Date(draft).toISOString()), 250);
+    return () => clearTimeout(t);
+  }, [draft, value, now, setAt]);
+
+  return (
+    <div className="toolbar" style={{ borderBottom: 0, gap: 14 }}>
+      <label style={{ flex: 1, minWidth: 280 }}>
+        Time
+        <input
+          type="range"
+          style={{ flex: 1 }}
+          min={now - spanMs}
+          max={now}
+          step={stepMs}
+          value={draft}
+          aria-valuetext={draft >= now ? "now" : absolute(new Date(draft).toISOString())}
+          onChange={(e) => setDraft(Number(e.target.value))}
+        />
+      </label>
+      <label>
+        At
+        <input
+          type="datetime-local"
+          value={toLocalInput(draft)}
+          onChange={(e) => {
+            const ms = Date.parse(e.target.value);
+            if (!Number.isNaN(ms)) setDraft(ms);
+          }}
+        />
+      </label>
+      <button type="button" onClick={() => setAt("")} disabled={!at}>
+        Now
+      </button>
+      <span className="count" aria-live="polite">
+        {at ? `showing ${absolute(at)}` : "showing now (live)"}
+      </span>
+    </div>
+  );
+}
