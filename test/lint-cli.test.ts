@@ -54,6 +54,15 @@ describe("kaika lint", () => {
     assert.match(bad.stdout, /pod\.yaml:1 .*images\.tag-mutable/);
   });
 
+  it("lints a Kustomize overlay whose base is outside its folder, as a Sync renders it from the repo root", async () => {
+    const overlay = fileURLToPath(new URL("../examples/fleet-repo/apps/shop/overlays/prod", import.meta.url));
+    const policy = fileURLToPath(new URL("../examples/fleet-repo/policies/readiness-policy.yaml", import.meta.url));
+    const result = await lint(overlay, "--policy", policy, "-o", "json");
+    assert.equal(result.code, 0, result.stderr);
+    const { scores } = JSON.parse(result.stdout) as { scores: { objects: Record<string, number> } };
+    assert.ok(Object.keys(scores.objects).length > 50);
+  });
+
   it("prints JSON, SARIF and JUnit that programs can read", async () => {
     const json = JSON.parse((await lint(join(dir, "pod.yaml"), "-o", "json")).stdout) as {
       findings: { check: string; enforced: boolean; file: string; severity: "critical" | "warning" | "info" }[];

@@ -1,5 +1,7 @@
 /** `kaika lint PATH|-`: the readiness checks over manifests, Kustomize or Helm, before anything reaches a cluster. */
+import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { renderFor } from "../controllers/render.ts";
 import { checks, parseKubernetesVersion, score } from "../policy/index.ts";
 import { assess, PolicyError, PolicySet, parsePolicy } from "../policy/readiness-policy.ts";
@@ -32,13 +34,30 @@ function readPolicy(path: string | undefined): PolicySet {
   }
 }
 
+/** The top of the git work tree holding `dir`, or undefined outside one (or without git). */
+function gitTopLevel(dir: string): string | undefined {
+  try {
+    return execFileSync("git", ["-C", dir, "rev-parse", "--show-toplevel"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 async function load(path: string, renderer: LintFlags["renderer"]): Promise<RenderedObject[]> {
   if (path === "-") {
     const parsed = parseManifests("<stdin>", readFileSync(0, "utf8"));
     return "objects" in parsed ? [...parsed.objects] : [];
   }
   if (statSync(path).isDirectory()) {
-    return (await renderFor(path, { path: ".", renderer }, { name: "lint", namespace: "default" })).objects;
+    // As a Sync renders it: from the repository's root, so an overlay may reach ../../base.
+    const root = gitTopLevel(path) ?? resolve(path);
+    const inside = relative(root, resolve(path)) || ".";
+    const { objects } = await renderFor(root, { path: inside, renderer }, { name: "lint", namespace: "default" });
+    // Files named relative to the folder given, as before (a base outside it reads ../../base/x.yaml).
+    return objects.map((o) => ({ ...o, source: { ...o.source, file: relative(inside, o.source.file) } }));
   }
   const parsed = parseManifests(path, readFileSync(path, "utf8"));
   return "objects" in parsed ? [...parsed.objects] : [];
