@@ -114,7 +114,8 @@ describe("make demo", () => {
     started = output;
     assert.equal(code, 0, output);
     assert.match(output, /start-up \d+ s \((cold|warm)\)/);
-    for (const url of ["git://127.0.0.1:", "/hooks/kaika-system/fleet", "/faults"]) assert.ok(output.includes(url), url);
+    for (const url of ["git://127.0.0.1:", "/hooks/kaika-system/fleet", "/faults"])
+      assert.ok(output.includes(url), url);
 
     const admin = api("kaika-1");
     try {
@@ -139,7 +140,9 @@ describe("make demo", () => {
     }
   });
 
-  it("lands a push from the work clone on staging first, then on both prod clusters", { timeout: 10 * 60_000 }, async () => {
+  it("lands a push from the work clone on staging first, then on both prod clusters", {
+    timeout: 10 * 60_000,
+  }, async () => {
     assert.ok(head, "the demo did not start");
     const repo = join(demoDir, "work");
     const file = join(repo, "apps/shop/base/kustomization.yaml");
