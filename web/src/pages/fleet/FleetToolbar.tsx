@@ -37,7 +37,7 @@ function Select({
 
 export function FleetToolbar({ all, shown }: { all: readonly ClusterView[]; shown: number }) {
   const [q, setQ] = useQueryParam("q");
-  const [view, setView] = useQueryParam("view", "clusters");
+  const [view] = useQueryParam("view", "clusters");
   return (
     <search className="toolbar">
       <input
@@ -79,15 +79,22 @@ export function FleetToolbar({ all, shown }: { all: readonly ClusterView[]; show
       <span className="count" aria-live="polite">
         {shown} of {all.length} clusters
       </span>
-      <fieldset className="segmented">
-        <legend className="visually-hidden">View</legend>
-        <button type="button" aria-pressed={view !== "matrix"} onClick={() => setView("clusters")}>
-          Clusters
-        </button>
-        <button type="button" aria-pressed={view === "matrix"} onClick={() => setView("matrix")}>
-          Syncs × clusters
-        </button>
-      </fieldset>
     </search>
+  );
+}
+
+/** Clusters table or Syncs × clusters matrix (?view=matrix). */
+export function ViewSwitch() {
+  const [view, setView] = useQueryParam("view", "clusters");
+  return (
+    <fieldset className="segmented">
+      <legend className="visually-hidden">View</legend>
+      <button type="button" aria-pressed={view !== "matrix"} onClick={() => setView("clusters")}>
+        Clusters
+      </button>
+      <button type="button" aria-pressed={view === "matrix"} onClick={() => setView("matrix")}>
+        Syncs × clusters
+      </button>
+    </fieldset>
   );
 }

@@ -143,7 +143,7 @@ export function ReadinessView({ data }: { data: ReadinessResponse }) {
         />
       </div>
 
-      <div className="grid cols-2">
+      <div className="grid" style={{ gridTemplateColumns: "minmax(0, 3fr) minmax(0, 2fr)" }}>
         <section className="panel" aria-labelledby="groups-title">
           <div className="panel-head">
             <h2 id="groups-title">Findings by {by}</h2>

@@ -106,8 +106,8 @@ export function SlosView({
       header: "SLO",
       sortValue: (s) => s.id,
       cell: (s) => (
-        <span className="muted" title={s.description ?? undefined}>
-          {s.id}
+        <span className="muted" title={`${s.id}${s.description ? ` — ${s.description}` : ""}`}>
+          {s.name}
         </span>
       ),
     },

@@ -87,7 +87,9 @@ export function SyncDetail({ d, reload }: { d: SyncDetailResponse; reload: () =>
                 )}
               </dd>
               <dt>Message</dt>
-              <dd>{d.commit.message ?? <span className="muted">{d.commit.missing ?? "—"}</span>}</dd>
+              <dd style={{ whiteSpace: "pre-line" }}>
+                {d.commit.message ?? <span className="muted">{d.commit.missing ?? "—"}</span>}
+              </dd>
               <dt>Author</dt>
               <dd>{d.commit.author ?? "—"}</dd>
               <dt>Committed</dt>

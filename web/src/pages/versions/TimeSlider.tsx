@@ -12,7 +12,7 @@ function toLocalInput(ms: number): string {
 }
 
 export function TimeSlider({ at, setAt }: { at: string; setAt: (iso: string) => void }) {
-  const [now] = useState(() => Math.ceil(Date.now() / stepMs) * stepMs);
+  const [now] = useState(() => Date.now());
   const parsed = at ? Date.parse(at) : Number.NaN;
   const value = Number.isNaN(parsed) ? now : parsed;
   // The slider moves freely; the URL (and the fetch) follow when it rests.
