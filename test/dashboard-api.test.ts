@@ -278,6 +278,7 @@ describe("dashboard API", { timeout: 900_000 }, () => {
     assert.ok(sync?.fleet);
     assert.ok(sync.revision?.endsWith(commits[0]!), sync.revision ?? "");
     assert.equal(sync.source.name, "fleet");
+    assert.equal(sync.clusters.length, 2);
     assert.equal(sync.source.url, repo.url);
     assert.deepEqual(
       sync.rollout?.waves.map((w) => [w.name, w.clusters, w.soak]),
@@ -310,9 +311,15 @@ describe("dashboard API", { timeout: 900_000 }, () => {
     ]);
     assert.ok(detail.history.entries.some((e) => e.cluster === "prod" && e.name === "web" && e.version === "1.0"));
     assert.equal(detail.spec.policyMode, "warn");
-    const first = (await webSync())?.clusters[0]?.name;
     const byDefault = await get<SyncDetailResponse>("/api/v1/syncs/kaika-system/web");
-    assert.equal(byDefault.objects.cluster, first, "the first cluster of the Sync's status by default");
+    assert.deepEqual(
+      byDefault.sync.clusters.map((c) => [c.name, c.wave, c.state]),
+      [
+        ["prod", "prod", "Applied"],
+        ["staging", "staging", "Applied"],
+      ],
+    );
+    assert.equal(byDefault.objects.cluster, "prod", "the first cluster of the Sync's status by default");
     const staging = await get<SyncDetailResponse>("/api/v1/syncs/kaika-system/web?cluster=staging");
     assert.equal(staging.objects.cluster, "staging");
     assert.ok(staging.objects.items.length === 3 && staging.objects.error === null);

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import type { KubeApi } from "../../kube/api.ts";
 import { ForbiddenError, KubeApiError } from "../../kube/errors.ts";
 import { ApiError } from "./http.ts";
@@ -70,8 +71,8 @@ class TtlCache<T> {
 /** True for a loopback peer address (127.0.0.0/8, ::1, IPv4-mapped). */
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
-  return v4.startsWith("127.") || address === "::1";
+  const v4 = address.toLowerCase().startsWith("::ffff:") ? address.slice(7) : address;
+  return (isIP(v4) === 4 && v4.startsWith("127.")) || address === "::1";
 }
 
 /** True when a Host header names loopback ("localhost", "127.0.0.1:8080", "[::1]:80"). */

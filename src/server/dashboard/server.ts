@@ -11,8 +11,8 @@ import { Authenticator, type AuthOptions, type Caller } from "./auth.ts";
 import type { DashboardContext } from "./context.ts";
 import { checkCsrf, ensureCsrfToken } from "./csrf.ts";
 import { EventHub, type EventHubOptions } from "./events.ts";
-import { clusterView, fleetView, syncView } from "./fleet-view.ts";
-import { ApiError, type Encoded, encode, objectName, Query, send, sendJson } from "./http.ts";
+import { clusterView, FleetJson, syncView } from "./fleet-view.ts";
+import { ApiError, type Encoded, objectName, Query, send, sendJson } from "./http.ts";
 import { readiness } from "./readiness-view.ts";
 import { sloSeries, slos } from "./slo-view.ts";
 import { StaticAssets } from "./static.ts";
@@ -105,6 +105,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
   if (ctx.caches.policies) hub.watch(ctx.caches.policies, "ReadinessPolicy");
   // The fleet answer is rebuilt only after something changed.
   let fleetCache: Encoded | undefined;
+  const fleetJson = new FleetJson();
   hub.onChange(() => {
     fleetCache = undefined;
   });
@@ -116,7 +117,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
       pattern: api("/fleet"),
       raw: true,
       handler: async ({ req, res }) => {
-        fleetCache ??= encode(200, fleetView(ctx.caches, hub.lastId));
+        fleetCache ??= { status: 200, json: Buffer.from(fleetJson.build(ctx.caches, hub.lastId)) };
         send(req, res, fleetCache);
       },
     },
@@ -253,7 +254,8 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
       log.error({ err: error, path: req.url }, "dashboard request failed");
       answer = new ApiError(500, "internal error (see kaika's log)", { reason: "Internal" });
     }
-    if (answer.status >= 500) log.warn({ path: req.url, status: answer.status, err: error }, answer.message);
+    if (answer.status >= 500 && answer.reason !== "Internal")
+      log.warn({ path: req.url, status: answer.status, err: error }, answer.message);
     if (res.headersSent) {
       res.destroy();
       return;

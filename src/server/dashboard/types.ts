@@ -43,6 +43,7 @@ export interface ClusterSyncView {
   readonly drift: number;
   /** Readiness findings the policy warned about at the last apply. */
   readonly violations: number;
+  /** Why, when the state is not Applied; null when it is (the Sync's page has the apply's summary). */
   readonly message: string | null;
   readonly lastAppliedTime: string | null;
 }
