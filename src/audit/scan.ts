@@ -7,6 +7,7 @@ import { type KubeApi, serverVersion } from "../kube/api.ts";
 import { NoKindMatchError, RestMapper } from "../kube/discovery.ts";
 import { KubeApiError } from "../kube/errors.ts";
 import { type GroupVersionKind, gvk, type KubeObject } from "../kube/types.ts";
+import { checks } from "../policy/catalogue.ts";
 import { builtinPodTemplates } from "../policy/objects.ts";
 import { assess, type Decision, type PolicySet, type PolicySource, toPolicySet } from "../policy/readiness-policy.ts";
 import type { RenderedObject } from "../render/types.ts";
@@ -63,7 +64,7 @@ const auditedKinds: readonly GroupVersionKind[] = [
 const PodKind = gvk("v1", "Pod");
 
 /** Checks about manifests in Git, meaningless on live objects (every live Secret holds plain data). */
-const gitOnly = new Set(["secrets.plaintext-secret"]);
+const gitOnly = new Set(checks.filter((c) => c.scope === "manifest").map((c) => c.id));
 
 const defaultExcluded = ["kube-system", "kube-public", "kube-node-lease"];
 

@@ -60,6 +60,7 @@ const percent = (value: unknown): number | undefined => {
 export const availabilityChecks: readonly Check[] = [
   {
     id: "availability.single-replica",
+    scope: "set",
     severity: "warning",
     title: "Workload runs a single replica",
     why: "Every node drain, rollout or crash takes the workload down.",
@@ -72,6 +73,7 @@ export const availabilityChecks: readonly Check[] = [
   },
   {
     id: "availability.pdb-missing",
+    scope: "set",
     severity: "warning",
     title: "No PodDisruptionBudget selects the workload",
     why: "A node drain may evict all replicas at once.",
@@ -89,6 +91,7 @@ export const availabilityChecks: readonly Check[] = [
   },
   {
     id: "availability.pdb-blocks-drain",
+    scope: "set",
     severity: "warning",
     title: "PodDisruptionBudget blocks node drains",
     why: "Eviction never succeeds, so node upgrades and autoscaler scale-downs hang until someone deletes the budget.",
@@ -134,6 +137,7 @@ export const availabilityChecks: readonly Check[] = [
   },
   {
     id: "availability.hpa-target-missing",
+    scope: "set",
     severity: "warning",
     title: "HPA targets an object not in the input",
     why: "The autoscaler scales nothing: the name or kind is probably a typo.",
@@ -149,6 +153,7 @@ export const availabilityChecks: readonly Check[] = [
   },
   {
     id: "availability.replicas-with-hpa",
+    scope: "manifest",
     severity: "warning",
     title: "spec.replicas is set on an autoscaled workload",
     why: "Each apply resets the replica count the HPA chose, scaling the workload down under load.",

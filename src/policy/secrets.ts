@@ -87,6 +87,7 @@ function volumeSecretRefs(object: KubeObject, context: CheckContext): SecretRef[
 export const secretChecks: readonly Check[] = [
   {
     id: "secrets.plaintext-secret",
+    scope: "manifest",
     severity: "critical",
     title: "Secret manifest holds plaintext data",
     why: "base64 is not encryption: anyone who can read the repository reads the secret.",
@@ -136,6 +137,7 @@ export const secretChecks: readonly Check[] = [
   },
   {
     id: "secrets.ref-missing",
+    scope: "set",
     severity: "info",
     title: "Referenced Secret is not in the input",
     why: "If nothing else creates it, pods stay in CreateContainerConfigError (env) or ContainerCreating (volume).",

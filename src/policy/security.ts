@@ -243,6 +243,7 @@ export const securityChecks: readonly Check[] = [
   },
   {
     id: "security.default-service-account-token",
+    scope: "set",
     severity: "info",
     title: "Default service account token is mounted",
     why: "Every process in the pod gets an API token it does not need.",

@@ -74,6 +74,7 @@ export const shutdownChecks: readonly Check[] = [
   },
   {
     id: "shutdown.prestop-missing",
+    scope: "set",
     severity: "warning",
     title: "Container behind a Service has no preStop hook",
     why: "Pods stop before endpoints and load balancers stop routing to them: clients may see 5xx during rollout.",
@@ -93,6 +94,7 @@ export const shutdownChecks: readonly Check[] = [
   },
   {
     id: "shutdown.readiness-unaffected",
+    scope: "set",
     severity: "info",
     title: "readinessProbe cannot fail before the container is killed",
     why: "The endpoint stays serving until readiness fails: kube-proxy (with no ready endpoint left) and health-checking load balancers keep sending requests to a pod that stopped accepting them.",

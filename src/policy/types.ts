@@ -52,6 +52,13 @@ export interface Check {
    * resources with a declared pod template match the "@…" tokens of `templated` (objects.ts) instead.
    */
   readonly kinds: readonly string[];
+  /**
+   * "set": judges the object by others of its input (a PDB, an HPA, a Service, a ServiceAccount…).
+   * The admission webhook sees one object at a time, before the rest of its commit exists, so there
+   * such findings warn instead of deny. "manifest": meaningful for manifests only (live objects are
+   * defaulted or decoded), so admission and the audit leave it out. Default: the object alone.
+   */
+  readonly scope?: "set" | "manifest";
   /** Pure: reads the object and context, returns violations (none when the object passes). */
   run(object: KubeObject, context: CheckContext): readonly Violation[];
 }

@@ -140,6 +140,7 @@ const acmeSolver = "acme.cert-manager.io/http01-solver";
 export const wiringChecks: readonly Check[] = [
   {
     id: "wiring.service-selector",
+    scope: "set",
     severity: "warning",
     title: "Service selects no pods",
     why: "The Service has no endpoints: every request to it fails.",
@@ -161,6 +162,7 @@ export const wiringChecks: readonly Check[] = [
   },
   {
     id: "wiring.ingress-backend",
+    scope: "set",
     severity: "warning",
     title: "Ingress backend Service or port is missing",
     why: "The ingress controller answers 503 for the path.",
@@ -174,6 +176,7 @@ export const wiringChecks: readonly Check[] = [
   },
   {
     id: "wiring.networkpolicy-selector",
+    scope: "set",
     severity: "info",
     title: "NetworkPolicy selects no pods",
     why: "The policy protects nothing: its labels are probably stale or misspelled (or the pods are defined elsewhere).",
@@ -205,6 +208,7 @@ export const wiringChecks: readonly Check[] = [
   },
   {
     id: "wiring.service-target-port",
+    scope: "set",
     severity: "warning",
     title: "Service targetPort is not a port of the selected pods",
     why: "A named targetPort no container declares leaves the port without endpoints; an undeclared number is usually a stale port.",
@@ -236,6 +240,7 @@ export const wiringChecks: readonly Check[] = [
   },
   {
     id: "wiring.service-account-missing",
+    scope: "set",
     severity: "info",
     title: "ServiceAccount is not in the input",
     why: "If nothing else creates it, the API server refuses the pods (serviceaccount not found) and none ever starts.",
@@ -287,6 +292,7 @@ export const wiringChecks: readonly Check[] = [
   },
   {
     id: "wiring.networkpolicy-missing",
+    scope: "set",
     severity: "info",
     title: "No NetworkPolicy isolates the pods",
     why: "The namespace uses NetworkPolicies, but none restricts ingress to these pods: any pod in the cluster can connect.",

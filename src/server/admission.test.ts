@@ -90,6 +90,40 @@ describe("admission review", () => {
     assert.ok(!withPdb.response.status?.message.includes("PodDisruptionBudget/"), "findings of the PDB are not ours");
   });
 
+  it("warns, never denies, on checks that judge an object by the rest of its commit; drops manifest-only checks", () => {
+    // Every severity enforced: what kaika's demo policy does in its shop namespace.
+    const policies = new PolicySet([
+      {
+        name: "strict",
+        namespace: "shop",
+        spec: { severities: { critical: "enforce", warning: "enforce", info: "enforce" } },
+      },
+    ]);
+    const hpa: KubeObject = {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: "shop" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 2,
+        maxReplicas: 4,
+      },
+    };
+    const answer = review(
+      { request: { uid: "s", namespace: "shop", object: deployment() } },
+      { policies, related: (ns) => (ns === "shop" ? [hpa] : []) },
+    );
+    const denied = answer.response.status?.message ?? "";
+    // Single-object findings still deny (a mutable tag) …
+    assert.equal(answer.response.allowed, false);
+    assert.match(denied, /images\.tag-mutable/);
+    // … the PDB the commit may be about to create only warns, and replicas defaulted by the apiserver under an HPA is no finding.
+    assert.doesNotMatch(denied, /availability\.pdb-missing/);
+    assert.ok(answer.response.warnings?.some((w) => w.startsWith("availability.pdb-missing")));
+    assert.doesNotMatch(denied, /replicas-with-hpa/);
+    assert.ok(!answer.response.warnings?.some((w) => w.startsWith("availability.replicas-with-hpa")));
+  });
+
   it("allows objects being deleted and objects a controller owns without review", () => {
     const deleting = deployment({ deletionTimestamp: "2024-01-01T00:00:00Z" });
     assert.equal(review({ request: { uid: "e", namespace: "shop", object: deleting } }).response.allowed, true);

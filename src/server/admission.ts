@@ -5,6 +5,7 @@
  */
 
 import type { KubeObject } from "../kube/types.ts";
+import { checks } from "../policy/catalogue.ts";
 import { objectRef } from "../policy/objects.ts";
 import { assess, type Decision, type NamespaceLabels, PolicySet } from "../policy/readiness-policy.ts";
 
@@ -65,6 +66,20 @@ function warningsOf(warned: readonly Decision[]): string[] {
   return [...lines.slice(0, maxWarnings - 1), `and ${lines.length - maxWarnings + 1} more: run kaika lint`];
 }
 
+const scopes = new Map(checks.map((c) => [c.id, c.scope]));
+
+/**
+ * A decision as admission may take it: manifest-only checks are left out (the apiserver has
+ * defaulted the object), and checks that judge an object by others of its commit warn instead of
+ * deny — the Sync gate and lint judge those over the whole set; a webhook sees one object at a
+ * time, before its PDB, HPA or Service may exist.
+ */
+function atAdmission(d: Decision): Decision[] {
+  const scope = scopes.get(d.check);
+  if (scope === "manifest") return [];
+  return scope === "set" && d.mode === "enforce" ? [{ ...d, mode: "warn" }] : [d];
+}
+
 /**
  * Reviews one object. Allowed without a review: requests without an object (deletes), objects
  * being deleted (a denial would wedge their finalizers) and objects a controller owns (their
@@ -86,7 +101,9 @@ export function review(body: AdmissionReviewRequest, context: ReviewContext = {}
   const decided = assess(input, context.policies ?? new PolicySet(), {
     ...(context.namespaceLabels ? { namespaceLabels: context.namespaceLabels } : {}),
     ...(context.kubernetesVersion ? { kubernetesVersion: context.kubernetesVersion } : {}),
-  }).filter((d) => d.object === ref && (context.secretNamesKnown !== false || d.check !== "secrets.ref-missing"));
+  })
+    .filter((d) => d.object === ref && (context.secretNamesKnown !== false || d.check !== "secrets.ref-missing"))
+    .flatMap((d) => atAdmission(d));
   const enforced = decided.filter((d) => d.mode === "enforce");
   const warnings = warningsOf(decided.filter((d) => d.mode === "warn"));
   const extra = warnings.length ? { warnings } : {};
