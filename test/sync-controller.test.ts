@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { KubeApi } from "../src/kube/api.ts";
+import { ensureNamespace, KubeApi } from "../src/kube/api.ts";
 import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { freePort } from "../src/localfleet/ports.ts";
@@ -99,7 +99,8 @@ describe("sync controller", () => {
       () => true,
       60_000,
     );
-    await api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "kaika-system" } });
+    // kaika run makes it too once started: whoever comes first.
+    await ensureNamespace(api, "kaika-system");
     await api.create({
       apiVersion: "kaika.dev/v1alpha1",
       kind: "GitSource",
