@@ -46,8 +46,9 @@ export class LiveEvents {
     this.#source = source;
     source.onopen = () => {
       this.#backoff = minBackoffMs;
-      // The server replays what we missed after lastEventId (or sends `resync`); without an id, refetch.
-      const refetch = this.#everOpened && !this.#lastEventId;
+      // The server replays what we missed after lastEventId (or sends `resync`); pages refetch once as
+      // well after a reconnect, so one that failed while the server was away recovers.
+      const refetch = this.#everOpened;
       this.#everOpened = true;
       this.#setStatus("open");
       if (refetch) this.#emit({ type: "resync" });

@@ -24,6 +24,7 @@ export interface ResourceOptions<T> {
 
 // Events come in bursts (a rollout touches every Cluster): refetch once per burst.
 const coalesceMs = 400;
+const retryMs = 5000;
 
 function asApiError(e: unknown): ApiRequestError {
   return e instanceof ApiRequestError ? e : new ApiRequestError(0, e instanceof Error ? e.message : String(e));
@@ -94,6 +95,14 @@ export function useResource<T>(
       clearInterval(poll);
     };
   }, [reload, options.pollMs]);
+
+  // Not connected or a server error: try again in a while (the live stream's reconnect also refetches).
+  const retryAfter = state.error && (state.error.offline || state.error.status >= 500) ? state.error : undefined;
+  useEffect(() => {
+    if (!retryAfter) return;
+    const t = setTimeout(reload, retryMs);
+    return () => clearTimeout(t);
+  }, [retryAfter, reload]);
 
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }

@@ -20,7 +20,7 @@ function Select({
   return (
     <label>
       {label}
-      <select value={value} onChange={(e) => set(e.target.value)}>
+      <select value={value} aria-label={label} onChange={(e) => set(e.target.value)}>
         {allLabel !== null && <option value="">{allLabel}</option>}
         {options.map((o) => {
           const [v, text] = typeof o === "string" ? [o, o] : o;

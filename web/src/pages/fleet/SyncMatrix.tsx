@@ -7,7 +7,8 @@ import { type Column, VirtualTable } from "../../components/VirtualTable.tsx";
 
 function cellTone(s: ClusterSyncView | undefined): string {
   if (!s) return "";
-  if (s.state === "Applied" && (s.drift > 0 || s.violations > 0)) return "warn";
+  // Drift is what needs a look; readiness warnings are common and live in the tooltip and the Readiness page.
+  if (s.state === "Applied" && s.drift > 0) return "warn";
   const t = toneOf(s.state);
   return t === "neutral" ? "" : t;
 }
@@ -64,7 +65,7 @@ export function MatrixLegend() {
         <span className="cell-dot ok" /> applied
       </span>
       <span>
-        <span className="cell-dot warn" /> drift / violations / held
+        <span className="cell-dot warn" /> drift / held
       </span>
       <span>
         <span className="cell-dot info" /> progressing

@@ -54,8 +54,6 @@ function style(): StylesheetJson {
         "text-valign": "bottom",
         "text-margin-y": 3,
         "min-zoomed-font-size": 7,
-        "text-outline-color": c.surface,
-        "text-outline-width": 2,
       },
     },
     { selector: "node[slo = 'ok']", style: { "background-color": c.ok } },
@@ -138,6 +136,7 @@ function elements(props: GraphViewProps): ElementDefinition[] {
   // Grouped overview: namespace blocks in O(n); ungrouped: fcose (below) places nodes by their calls.
   const pos = focus || !grouped ? null : namespaceGridLayout({ nodes: shown, edges: [] });
   const out: ElementDefinition[] = [];
+  const bulk = !focus && graph.edges.length > 1500;
   if (grouped && !focus)
     for (const ns of new Set(shown.map((n) => n.namespace)))
       out.push({ group: "nodes", data: { id: `ns:${ns}`, name: ns } });
@@ -152,7 +151,8 @@ function elements(props: GraphViewProps): ElementDefinition[] {
       out.push({
         group: "edges",
         data: { id: e.id, source: e.source, target: e.target, rps: e.rps, errorRate: e.errorRate, label: edgeLabel(e) },
-        classes: focus ? "labelled" : "",
+        // In focus, the focused service's own calls carry their rate, errors and p95.
+        classes: focus && (e.source === focus.id || e.target === focus.id) ? "labelled" : bulk ? "bulk" : "",
       });
   return out;
 }
@@ -184,7 +184,18 @@ export function GraphView(props: GraphViewProps) {
       boxSelectionEnabled: false,
     });
     cyRef.current = cy;
-    if (p.focus) {
+    if (p.focus && p.focus.distances.size > 60) {
+      // A large neighbourhood: fcose, with the focused service drawn on top.
+      cy.layout({
+        name: "fcose",
+        quality: "draft",
+        randomize: true,
+        animate: false,
+        nodeRepulsion: () => 9000,
+        idealEdgeLength: () => 90,
+      } as cytoscape.LayoutOptions).run();
+      cy.$id(p.focus.id).addClass("focus");
+    } else if (p.focus) {
       const distances = p.focus.distances;
       const max = Math.max(...distances.values(), 1);
       cy.layout({
