@@ -58,15 +58,22 @@ const answer = (uid: string, rest: Omit<AdmissionReviewResponse["response"], "ui
   response: { uid, ...rest },
 });
 
-/** Warnings for kubectl: critical then warning findings (infos are for lint and the audit), at most 10. */
+/**
+ * Warnings for kubectl: critical then warning findings (infos are for lint and the audit, unless a
+ * policy enforced them and admission only warns), at most 10.
+ */
 function warningsOf(warned: readonly Decision[]): string[] {
-  const shown = warned.filter((d) => d.severity !== "info").sort((a, b) => rank[a.severity] - rank[b.severity]);
+  const shown = warned
+    .filter((d) => d.severity !== "info" || downgraded.has(d))
+    .sort((a, b) => rank[a.severity] - rank[b.severity]);
   const lines = shown.map((d) => `${d.check}: ${d.message}`.slice(0, maxWarningLength));
   if (lines.length <= maxWarnings) return lines;
   return [...lines.slice(0, maxWarnings - 1), `and ${lines.length - maxWarnings + 1} more: run kaika lint`];
 }
 
 const scopes = new Map(checks.map((c) => [c.id, c.scope]));
+/** Enforced decisions admission turned into warnings: shown whatever their severity. */
+const downgraded = new WeakSet<Decision>();
 
 /**
  * A decision as admission may take it: manifest-only checks are left out (the apiserver has
@@ -77,7 +84,10 @@ const scopes = new Map(checks.map((c) => [c.id, c.scope]));
 function atAdmission(d: Decision): Decision[] {
   const scope = scopes.get(d.check);
   if (scope === "manifest") return [];
-  return scope === "set" && d.mode === "enforce" ? [{ ...d, mode: "warn" }] : [d];
+  if (scope !== "set" || d.mode !== "enforce") return [d];
+  const warned: Decision = { ...d, mode: "warn" };
+  downgraded.add(warned);
+  return [warned];
 }
 
 /**
