@@ -451,7 +451,7 @@ export function slosFixture(): SlosResponse {
         id: `shop/${service}-availability`,
         service,
         description: `${service} answers without 5xx`,
-        objective: i % 2 ? 0.999 : 0.995,
+        objective: i % 2 ? 99.9 : 99.5,
         window: "30d",
         ready: { status: "True", reason: "RulesReady", message: "" },
         errorBudgetRemaining: budget,

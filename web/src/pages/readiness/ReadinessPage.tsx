@@ -8,6 +8,7 @@ import { Async, EmptyState } from "../../components/DataState.tsx";
 import { PageHeader, Panel, Stat } from "../../components/Panel.tsx";
 import { RelTime } from "../../components/RelTime.tsx";
 import { StatusBadge } from "../../components/StatusBadge.tsx";
+import { TableScroll } from "../../components/TableScroll.tsx";
 import { type Column, VirtualTable } from "../../components/VirtualTable.tsx";
 
 export function ReadinessPage() {
@@ -170,7 +171,7 @@ export function ReadinessView({ data }: { data: ReadinessResponse }) {
           )}
         </section>
         <Panel title="Audited scopes" subtitle="Score per policy namespace or cluster" flush>
-          <div className="table-wrap" style={{ maxHeight: 360 }}>
+          <TableScroll label="Audited scopes" maxHeight={360}>
             <table className="data">
               <caption className="visually-hidden">Audited scopes and their scores</caption>
               <thead>
@@ -206,7 +207,7 @@ export function ReadinessView({ data }: { data: ReadinessResponse }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         </Panel>
       </div>
 
@@ -267,7 +268,7 @@ export function ReadinessView({ data }: { data: ReadinessResponse }) {
 
       <Panel title="Exemptions" subtitle="Granted by ReadinessPolicies; an expired exemption no longer applies" flush>
         {data.exemptions.length ? (
-          <div className="table-wrap" style={{ maxHeight: 320 }}>
+          <TableScroll label="Exemptions" maxHeight={320}>
             <table className="data">
               <caption className="visually-hidden">Exemptions</caption>
               <thead>
@@ -301,7 +302,7 @@ export function ReadinessView({ data }: { data: ReadinessResponse }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         ) : (
           <EmptyState title="No exemptions" />
         )}

@@ -68,7 +68,7 @@ export function SloSeriesCharts({ data }: { data: SloSeriesResponse }) {
 }
 
 export function SloCharts({ slo }: { slo: SloView }) {
-  const [range, setRange] = useQueryParam("range", "1d");
+  const [range, setRange] = useQueryParam("range", "6h");
   const series = useResource(
     `series:${slo.id}:${range}`,
     (signal) => api.sloSeries(slo.namespace, slo.name, range, signal),
@@ -82,7 +82,7 @@ export function SloCharts({ slo }: { slo: SloView }) {
         <div>
           <h2 id="slo-chart-title">{slo.service}</h2>
           <p>
-            {slo.id} · objective {percent(slo.objective, 2)} over {slo.window}
+            {slo.id} · objective {slo.objective}% over {slo.window}
             {slo.description && <> · {slo.description}</>}
           </p>
         </div>

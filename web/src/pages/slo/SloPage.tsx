@@ -116,7 +116,8 @@ export function SlosView({
       header: "Objective",
       className: "num",
       sortValue: (s) => s.objective,
-      cell: (s) => `${percent(s.objective, 2)} / ${s.window}`,
+      // The objective is a percentage (99.9), as the ServiceLevelObjective writes it.
+      cell: (s) => `${s.objective}% / ${s.window}`,
     },
     {
       id: "state",

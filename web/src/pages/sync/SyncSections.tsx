@@ -4,6 +4,7 @@ import { EmptyState } from "../../components/DataState.tsx";
 import { shortRevision } from "../../components/format.ts";
 import { RelTime } from "../../components/RelTime.tsx";
 import { StatusBadge } from "../../components/StatusBadge.tsx";
+import { TableScroll } from "../../components/TableScroll.tsx";
 import { type Column, VirtualTable } from "../../components/VirtualTable.tsx";
 
 const clusterColumns: Column<SyncClusterView>[] = [
@@ -123,7 +124,7 @@ export function HistoryTable({ history }: { history: SyncDetailResponse["history
   if (!history.entries.length)
     return <EmptyState title="No history">{history.missing ?? "The ledger has no rows for this Sync yet."}</EmptyState>;
   return (
-    <div className="table-wrap" style={{ maxHeight: 360 }}>
+    <TableScroll label="Version history" maxHeight={360}>
       <table className="data">
         <caption className="visually-hidden">Version history of this Sync</caption>
         <thead>
@@ -152,7 +153,7 @@ export function HistoryTable({ history }: { history: SyncDetailResponse["history
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 

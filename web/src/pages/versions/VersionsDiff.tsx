@@ -4,6 +4,7 @@ import { useResource } from "../../api/use-resource.ts";
 import { useQueryParam } from "../../app/router.tsx";
 import { Async, EmptyState } from "../../components/DataState.tsx";
 import { absolute } from "../../components/format.ts";
+import { TableScroll } from "../../components/TableScroll.tsx";
 
 export function VersionsDiff({ clusters, at }: { clusters: readonly string[]; at: string }) {
   const [a, setA] = useQueryParam("a", clusters[0] ?? "");
@@ -58,7 +59,11 @@ function DiffResult({ a, b, atA, atB }: { a: string; b: string; atA: string; atB
             {d.a.cluster} at {absolute(d.a.at)} and {d.b.cluster} at {absolute(d.b.at)} run the same versions.
           </EmptyState>
         ) : (
-          <div className="table-wrap" style={{ maxHeight: 420, border: "1px solid var(--border)", borderRadius: 8 }}>
+          <TableScroll
+            label="Services that differ"
+            maxHeight={420}
+            style={{ border: "1px solid var(--border)", borderRadius: 8 }}
+          >
             <table className="data">
               <caption className="visually-hidden">Services that differ</caption>
               <thead>
@@ -88,7 +93,7 @@ function DiffResult({ a, b, atA, atB }: { a: string; b: string; atA: string; atB
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )
       }
     </Async>
