@@ -77,6 +77,7 @@ describe("deploy/", () => {
       "kaika-applier",
       "kaika-audit",
       "kaika-core",
+      "kaika-dashboard",
       "kaika-fleet",
       "kaika-slo",
       "kaika-sync",

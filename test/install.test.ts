@@ -188,6 +188,7 @@ describe("kaika install", () => {
         "--admission-bind-address=127.0.0.1:0",
         "--no-admission-secret-names",
         "--audit-interval=5s",
+        "--dashboard-bind-address=127.0.0.1:0",
         "--cluster-probe-interval=2",
         "--data-dir",
         join(dir, "data"),
