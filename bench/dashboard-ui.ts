@@ -65,7 +65,7 @@ async function entry(name: string): Promise<number> {
 }
 
 console.log(`dashboard in Chromium (${runs} runs each, median)`);
-console.log("fleet page          first paint   data on screen   search keystroke → table");
+console.log("fleet page                first paint   data on screen   search keystroke → table");
 for (const clusters of sizes) {
   const stub = await startStubApi({ clusters, syncs: 50 });
   const paint: number[] = [];
@@ -92,7 +92,7 @@ for (const clusters of sizes) {
     await stub.close();
   }
   console.log(
-    `${`${clusters} clusters × 50 Syncs`.padEnd(20)}${ms(median(paint)).padStart(11)}${ms(median(ready)).padStart(17)}${ms(median(search)).padStart(27)}`,
+    `${`${clusters} clusters × 50 Syncs`.padEnd(26)}${ms(median(paint)).padStart(11)}${ms(median(ready)).padStart(17)}${ms(median(search)).padStart(27)}`,
   );
 }
 

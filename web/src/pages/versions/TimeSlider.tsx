@@ -5,7 +5,8 @@ import { absolute } from "../../components/format.ts";
 const spanMs = 30 * 24 * 3600 * 1000;
 const stepMs = 15 * 60 * 1000;
 
-function toLocalInput(ms: number): string {
+/** A time as the value of a datetime-local field (local time, minutes). */
+export function toLocalInput(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;

@@ -5,6 +5,7 @@ import { useQueryParam } from "../../app/router.tsx";
 import { Async, EmptyState } from "../../components/DataState.tsx";
 import { absolute } from "../../components/format.ts";
 import { TableScroll } from "../../components/TableScroll.tsx";
+import { toLocalInput } from "./TimeSlider.tsx";
 
 export function VersionsDiff({ clusters, at }: { clusters: readonly string[]; at: string }) {
   const [a, setA] = useQueryParam("a", clusters[0] ?? "");
@@ -26,7 +27,7 @@ export function VersionsDiff({ clusters, at }: { clusters: readonly string[]; at
       {label}
       <input
         type="datetime-local"
-        value={value ? value.slice(0, 16) : ""}
+        value={value && !Number.isNaN(Date.parse(value)) ? toLocalInput(Date.parse(value)) : ""}
         onChange={(e) => set(e.target.value ? new Date(e.target.value).toISOString() : "")}
       />
     </label>

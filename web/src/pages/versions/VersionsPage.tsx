@@ -131,7 +131,8 @@ export function VersionsMatrix({ data }: { data: VersionsResponse }) {
         </label>
         <span className="spacer" />
         <span className="count">
-          {rows.length} services · {data.clusters.length} clusters
+          {rows.length} service{rows.length === 1 ? "" : "s"} · {data.clusters.length} cluster
+          {data.clusters.length === 1 ? "" : "s"}
         </span>
       </search>
       <VirtualTable
