@@ -12,9 +12,9 @@ binaries: setup
 
 # The whole product locally: 3 clusters, examples/fleet-repo behind a git
 # daemon, Prometheus and a traffic exporter, kaika installed with its chart
-# and run with the chart's RBAC. The script builds the binaries itself, so
-# its start-up timings include a cold build.
-demo: setup
+# and run with the chart's RBAC, and the dashboard. The script builds the
+# binaries itself, so its start-up timings include a cold build.
+demo: setup web/dist/index.html
 	@scripts/demo
 
 down: setup

@@ -32,7 +32,10 @@ const env = {
   KUBECONFIG: kubeconfig,
   KAIKA_DEV_STATE_DIR: stateDir,
   ...Object.fromEntries(
-    ["GIT", "WEBHOOK", "PROMETHEUS", "EXPORTER", "METRICS", "HEALTH"].map((p) => [`KAIKA_DEMO_${p}_PORT`, "0"]),
+    ["GIT", "WEBHOOK", "PROMETHEUS", "EXPORTER", "METRICS", "HEALTH", "DASHBOARD"].map((p) => [
+      `KAIKA_DEMO_${p}_PORT`,
+      "0",
+    ]),
   ),
 };
 const clusters = { staging: "kaika-1", "prod-east": "kaika-2", "prod-west": "kaika-3" } as const;
@@ -116,6 +119,12 @@ describe("make demo", () => {
     assert.match(output, /start-up \d+ s \((cold|warm)\)/);
     for (const url of ["git://127.0.0.1:", "/hooks/kaika-system/fleet", "/faults"])
       assert.ok(output.includes(url), url);
+    // The dashboard it prints answers with the three Clusters.
+    const dashboard = /dashboard +(http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
+    assert.ok(dashboard, "the demo prints the dashboard's URL");
+    const fleetView = (await (await fetch(`${dashboard}/api/v1/fleet`)).json()) as { clusters: { name: string }[] };
+    assert.deepEqual(fleetView.clusters.map((c) => c.name).sort(), ["prod-east", "prod-west", "staging"]);
+    assert.match(await (await fetch(`${dashboard}/`)).text(), /<div id="root">|<!doctype html>/i);
 
     const admin = api("kaika-1");
     try {

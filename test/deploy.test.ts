@@ -55,7 +55,10 @@ describe("deploy/", () => {
   it("renders the Deployment the issue asks for: 2 replicas, leader election, probes, hardening", async () => {
     const { objects } = await renderChart();
     const deployment = objects.find((o) => o.object.kind === "Deployment")?.object as KubeObject & {
-      spec: { replicas: number; template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
+      spec: {
+        replicas: number;
+        template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } };
+      };
     };
     assert.equal(deployment.spec.replicas, 2);
     const pod = deployment.spec.template.spec;
