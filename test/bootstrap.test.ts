@@ -16,23 +16,12 @@ import { gvk } from "../src/kube/types.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
 import { kaikaBin, type RunningKaika, startKaikaRun } from "./support/kaika.ts";
+import { until } from "./support/wait.ts";
 
 const fleet = useFleet(1);
 const exec = promisify(execFile);
 const Deployment = gvk("apps/v1", "Deployment");
 const Sync = gvk("kaika.dev/v1alpha1", "Sync");
-
-async function until(assertion: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
 
 describe("kaika bootstrap", () => {
   let repo: TestRepo;

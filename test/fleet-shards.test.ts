@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { shardOf } from "../src/fleet/shards.ts";
 import { KubeApi } from "../src/kube/api.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
+import { webDeploymentYaml } from "./support/fixtures.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
 import { type RunningKaika, registerCluster, startKaikaRun, webImage } from "./support/kaika.ts";
@@ -24,17 +25,7 @@ const Lease = gvk("coordination.k8s.io/v1", "Lease");
 const _Deployment = gvk("apps/v1", "Deployment");
 const shards = 3;
 
-const web = (image: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: "${image}"}]
-`;
+const web = webDeploymentYaml;
 
 // Cluster names whose shards differ, so that two replicas holding 2 and 1 shards both get clusters.
 function spreadNames(): string[] {

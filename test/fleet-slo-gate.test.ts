@@ -18,6 +18,7 @@ import { KubeApi } from "../src/kube/api.ts";
 import { gvk } from "../src/kube/types.ts";
 import type { WebhookPayload } from "../src/notify/index.ts";
 import { parseSloSources, ruleFile } from "../src/slo/index.ts";
+import { webDeploymentYaml } from "./support/fixtures.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
 import { type RunningKaika, registerCluster, startKaikaRun, webImage } from "./support/kaika.ts";
@@ -44,17 +45,7 @@ spec:
   window: 30d
 `;
 
-const web = (image: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: "${image}"}]
-`;
+const web = webDeploymentYaml;
 
 const syncSpec = {
   sourceRef: { name: "fleet" },

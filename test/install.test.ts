@@ -15,24 +15,14 @@ import { serviceAccountKubeconfig } from "../src/install/service-account.ts";
 import { KubeApi } from "../src/kube/api.ts";
 import { ForbiddenError, NotFoundError } from "../src/kube/errors.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
+import { webDeploymentYaml } from "./support/fixtures.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
 import { kaikaBin, type RunningKaika, registerCluster, startKaikaRun, webImage } from "./support/kaika.ts";
+import { until } from "./support/wait.ts";
 
 const fleet = useFleet(2);
 
-/** Retries `assertion` every 500 ms until it passes; rethrows its last failure after `timeoutMs`. */
-async function until(assertion: () => Promise<void>, { timeoutMs }: { timeoutMs: number }): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
 const exec = promisify(execFile);
 const CRD = gvk("apiextensions.k8s.io/v1", "CustomResourceDefinition");
 const Deployment = gvk("apps/v1", "Deployment");
@@ -174,7 +164,7 @@ describe("kaika install", () => {
       repo = await createRepo();
       await repo.commit({
         "apps/shop/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
-        "apps/shop/web.yaml": webYaml("1.0.0"),
+        "apps/shop/web.yaml": webDeploymentYaml("registry.example/shop/web:1.0.0"),
       });
       const config = join(dir, "kaika-sa.kubeconfig");
       writeFileSync(config, await serviceAccountKubeconfig(admin, "kaika-system", "kaika"));
@@ -205,16 +195,13 @@ describe("kaika install", () => {
     it("syncs a repository into the admin cluster as the applier ServiceAccount", async () => {
       await admin.apply(gitSource(repo.path), { fieldManager: "test", force: true });
       await admin.apply(sync("local", {}), { fieldManager: "test", force: true });
-      await until(
-        async () => {
-          const s = await admin.get(Sync, "local", "kaika-system");
-          const ready = (
-            s.status as { conditions?: { type: string; status: string; message: string }[] }
-          )?.conditions?.find((c) => c.type === "Ready");
-          assert.equal(ready?.status, "True", `${ready?.message}\n${running.log().slice(-3000)}`);
-        },
-        { timeoutMs: 120_000 },
-      );
+      await until(async () => {
+        const s = await admin.get(Sync, "local", "kaika-system");
+        const ready = (
+          s.status as { conditions?: { type: string; status: string; message: string }[] }
+        )?.conditions?.find((c) => c.type === "Ready");
+        assert.equal(ready?.status, "True", `${ready?.message}\n${running.log().slice(-3000)}`);
+      }, 120_000);
       assert.equal(await webImage(admin), "registry.example/shop/web:1.0.0");
       // kaika's own identity may only read Deployments: the write was the applier's (impersonated).
       await assert.rejects(
@@ -228,18 +215,13 @@ describe("kaika install", () => {
         fieldManager: "test",
         force: true,
       });
-      await until(async () => assert.equal(await webImage(member), "registry.example/shop/web:1.0.0"), {
-        timeoutMs: 120_000,
-      });
+      await until(async () => assert.equal(await webImage(member), "registry.example/shop/web:1.0.0"), 120_000);
     });
 
     it("registers the admission webhook and denies an unsafe Deployment", async () => {
-      await until(
-        async () => {
-          await admin.get(gvk("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"), "kaika-readiness");
-        },
-        { timeoutMs: 60_000 },
-      );
+      await until(async () => {
+        await admin.get(gvk("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"), "kaika-readiness");
+      }, 60_000);
       const unsafe: KubeObject = {
         apiVersion: "apps/v1",
         kind: "Deployment",
@@ -252,12 +234,9 @@ describe("kaika install", () => {
           },
         },
       };
-      await until(
-        async () => {
-          await assert.rejects(admin.create(unsafe, { dryRun: true }), /kaika readiness/);
-        },
-        { timeoutMs: 30_000 },
-      );
+      await until(async () => {
+        await assert.rejects(admin.create(unsafe, { dryRun: true }), /kaika readiness/);
+      }, 30_000);
     });
 
     it("audits and runs the SLO controller", async () => {
@@ -289,18 +268,15 @@ describe("kaika install", () => {
         },
         { fieldManager: "test", force: true },
       );
-      await until(
-        async () => {
-          const policy = await admin.get(gvk("kaika.dev/v1alpha1", "ReadinessPolicy"), "default", "kaika-system");
-          assert.ok(
-            (policy.status as { audit?: { lastAuditTime?: string } } | undefined)?.audit?.lastAuditTime,
-            running.log().slice(-2000),
-          );
-          const rules = await admin.get(gvk("v1", "ConfigMap"), "slo-rules-web-availability", "shop");
-          assert.ok(rules.data);
-        },
-        { timeoutMs: 90_000 },
-      );
+      await until(async () => {
+        const policy = await admin.get(gvk("kaika.dev/v1alpha1", "ReadinessPolicy"), "default", "kaika-system");
+        assert.ok(
+          (policy.status as { audit?: { lastAuditTime?: string } } | undefined)?.audit?.lastAuditTime,
+          running.log().slice(-2000),
+        );
+        const rules = await admin.get(gvk("v1", "ConfigMap"), "slo-rules-web-availability", "shop");
+        assert.ok(rules.data);
+      }, 90_000);
     });
 
     it("kaika check passes: leader elected, webhook answering with its CA, RBAC granted", async () => {
@@ -350,22 +326,6 @@ describe("kaika install", () => {
     await admin.get(CRD, "syncs.kaika.dev");
   });
 });
-
-function webYaml(version: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: registry.example/shop/web:${version}
-`;
-}
 
 function gitSource(url: string): KubeObject {
   return {

@@ -49,3 +49,16 @@ export function prometheusRuleCrd(): KubeObject {
     },
   };
 }
+
+/** Deployment shop/web with one container running `image`, as YAML: what the fleet tests sync. */
+export const webDeploymentYaml = (image: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "${image}"}]
+`;

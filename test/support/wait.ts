@@ -23,3 +23,16 @@ export async function eventually<T>(
   const detail = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
   throw new Error(`${what}: not within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${detail}`);
 }
+
+/** Retries `assertion` every 500 ms until it passes; rethrows its last failure after `timeoutMs`. */
+export async function until(assertion: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await assertion();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
