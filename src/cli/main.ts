@@ -71,7 +71,7 @@ function program(): Command {
       const crds = kaikaCrds();
       const { output } = cmd.optsWithGlobals<GlobalOptions>();
       if (output === "json") console.log(JSON.stringify({ apiVersion: "v1", kind: "List", items: crds }, null, 2));
-      else process.stdout.write(manifestYaml(crds));
+      else process.stdout.write(manifestYaml(crds).replace(/^---\n/, ""));
     });
 
   const syncFlags = (command: Command): Command =>
