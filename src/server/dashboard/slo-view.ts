@@ -128,7 +128,8 @@ export async function sloSeries(
   const id = `${namespace}/${name}`;
   if (!ctx.caches.slos?.get(id)) throw notFound(`ServiceLevelObjective ${id}`);
   const prometheus = prometheusOf(ctx);
-  const end = Math.floor(now.getTime() / 1000 / stepSeconds) * stepSeconds;
+  // Up to now, not to the last whole step: with a 1d range (288 s steps) a young SLO would show nothing.
+  const end = Math.floor(now.getTime() / 1000);
   const start = end - Math.floor(rangeMs / 1000 / stepSeconds) * stepSeconds;
   const range = { start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds };
   const selector = `${sloLabelNames.id}=${promString(id)}`;
