@@ -15,7 +15,6 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parse } from "yaml";
 import { KubeApi } from "../src/kube/api.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { freePort } from "../src/localfleet/ports.ts";
@@ -31,9 +30,10 @@ import type {
   WhoamiResponse,
 } from "../src/server/dashboard/types.ts";
 import { parseSloSources, ruleFile } from "../src/slo/index.ts";
+import { applyDashboardFleet, dashboardSloSpec } from "./support/dashboard-fleet.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
-import { kaikaBin, type RunningKaika, registerCluster, startKaikaRun, webImage } from "./support/kaika.ts";
+import { kaikaBin, type RunningKaika, startKaikaRun, webImage } from "./support/kaika.ts";
 import { startExporter, startPrometheus, type TestPrometheus, Traffic } from "./support/prometheus.ts";
 import { openSse, type SseStream } from "./support/sse.ts";
 import { eventually } from "./support/wait.ts";
@@ -81,20 +81,7 @@ spec:
 `,
 });
 
-const sloSpec = `apiVersion: kaika.dev/v1alpha1
-kind: ServiceLevelObjective
-metadata:
-  name: web-availability
-  namespace: kaika-system
-spec:
-  service: web
-  indicator:
-    ratio:
-      errors: sum(rate(http_requests_total{job="app",code=~"5.."}[{{.window}}]))
-      total: sum(rate(http_requests_total{job="app"}[{{.window}}]))
-  objective: 99.9
-  window: 30d
-`;
+const sloSpec = dashboardSloSpec;
 
 interface Answer<T> {
   readonly status: number;
@@ -212,43 +199,7 @@ describe("dashboard API", { timeout: 900_000 }, () => {
       (a) => a.status === 200,
       90_000,
     );
-    await registerCluster(admin, "staging", first!.admin, { env: "staging", region: "osaka", provider: "onprem" });
-    await registerCluster(admin, "prod", second!.admin, { env: "prod", region: "tokyo", provider: "onprem" });
-    for (const object of [
-      {
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "GitSource",
-        metadata: { name: "fleet", namespace: "kaika-system" },
-        spec: { url: repo.url, interval: "1s" },
-      },
-      {
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "Sync",
-        metadata: { name: "web", namespace: "kaika-system" },
-        spec: {
-          sourceRef: { name: "fleet" },
-          path: "apps/web",
-          timeout: "30s",
-          interval: "1m",
-          policy: { mode: "warn" },
-          targets: [{ clusterSelector: { matchExpressions: [{ key: "env", operator: "Exists" }] } }],
-          rollout: {
-            waves: [
-              { name: "staging", clusterSelector: { matchLabels: { env: "staging" } }, soak: "1s" },
-              { name: "prod", clusterSelector: { matchLabels: { env: "prod" } } },
-            ],
-          },
-        },
-      },
-      {
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "ReadinessPolicy",
-        metadata: { name: "fleet", namespace: "kaika-system" },
-        spec: {},
-      },
-      parse(sloSpec) as KubeObject,
-    ])
-      await admin.apply(object as KubeObject, { fieldManager: "test", force: true });
+    await applyDashboardFleet(admin, first!.admin, second!.admin, repo.url);
   });
   after(async () => {
     events?.close();

@@ -14,16 +14,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import { KubeApi } from "../src/kube/api.ts";
 import type { KubeObject } from "../src/kube/types.ts";
 import { freePort } from "../src/localfleet/ports.ts";
 import type { FleetResponse } from "../src/server/dashboard/types.ts";
 import { parseSloSources, ruleFile } from "../src/slo/index.ts";
 import type { BrowserContext, Page } from "../web/node_modules/playwright-core/index.js";
+import { applyDashboardFleet, dashboardSloSpec } from "./support/dashboard-fleet.ts";
 import { useFleet } from "./support/fleet.ts";
 import { createRepo, type TestRepo } from "./support/git.ts";
-import { type RunningKaika, registerCluster, startKaikaRun } from "./support/kaika.ts";
+import { type RunningKaika, startKaikaRun } from "./support/kaika.ts";
 import { startExporter, startPrometheus, type TestPrometheus, Traffic } from "./support/prometheus.ts";
 import { eventually } from "./support/wait.ts";
 
@@ -82,20 +82,7 @@ spec:
 `,
 });
 
-const sloSpec = `apiVersion: kaika.dev/v1alpha1
-kind: ServiceLevelObjective
-metadata:
-  name: web-availability
-  namespace: kaika-system
-spec:
-  service: web
-  indicator:
-    ratio:
-      errors: sum(rate(http_requests_total{job="app",code=~"5.."}[{{.window}}]))
-      total: sum(rate(http_requests_total{job="app"}[{{.window}}]))
-  objective: 99.9
-  window: 30d
-`;
+const sloSpec = dashboardSloSpec;
 
 interface AxeResult {
   violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
@@ -195,43 +182,7 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
       "kaika-1",
     );
     await wait("dashboard answers", fleetView, () => true, 90_000);
-    await registerCluster(admin, "staging", first!.admin, { env: "staging", region: "osaka", provider: "onprem" });
-    await registerCluster(admin, "prod", second!.admin, { env: "prod", region: "tokyo", provider: "onprem" });
-    for (const object of [
-      {
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "GitSource",
-        metadata: { name: "fleet", namespace: "kaika-system" },
-        spec: { url: repo.url, interval: "1s" },
-      },
-      {
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "Sync",
-        metadata: { name: "web", namespace: "kaika-system" },
-        spec: {
-          sourceRef: { name: "fleet" },
-          path: "apps/web",
-          timeout: "30s",
-          interval: "1m",
-          policy: { mode: "warn" },
-          targets: [{ clusterSelector: { matchExpressions: [{ key: "env", operator: "Exists" }] } }],
-          rollout: {
-            waves: [
-              { name: "staging", clusterSelector: { matchLabels: { env: "staging" } }, soak: "1s" },
-              { name: "prod", clusterSelector: { matchLabels: { env: "prod" } } },
-            ],
-          },
-        },
-      },
-      {
-        apiVersion: "kaika.dev/v1alpha1",
-        kind: "ReadinessPolicy",
-        metadata: { name: "fleet", namespace: "kaika-system" },
-        spec: {},
-      },
-      parse(sloSpec) as KubeObject,
-    ])
-      await admin.apply(object as KubeObject, { fieldManager: "test", force: true });
+    await applyDashboardFleet(admin, first!.admin, second!.admin, repo.url);
 
     profile = mkdtempSync(join(tmpdir(), "kaika-chromium-"));
     browser = await chromium.launchPersistentContext(profile, {
