@@ -425,6 +425,74 @@ describe("dashboard API", { timeout: 900_000 }, () => {
     assert.equal(outsider.status, 403, "a token without list on syncs reads nothing");
   });
 
+  it("signs a browser in with a token (an HttpOnly cookie the event stream sends too) and out again", async () => {
+    const operator = await token("operator");
+    const signIn = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/api/v1/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
+    // A browser that is not on loopback: Host names another machine, so only the cookie lets it in.
+    const remote = (path: string, cookie?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) =>
+        request(`${base}${path}`, { headers: { host: "kaika.example:443", ...(cookie ? { cookie } : {}) } }, (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            body += chunk;
+            // The event stream never ends: its first event is enough.
+            if (path.endsWith("/events") && body.includes("\n\n")) {
+              res.destroy();
+              resolve({ status: res.statusCode ?? 0, body });
+            }
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+          .on("error", reject)
+          .end(),
+      );
+    assert.equal((await remote("/api/v1/whoami")).status, 401);
+
+    const ok = await signIn(JSON.stringify({ token: operator }));
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal(((await ok.json()) as { user: string }).user, "system:serviceaccount:kaika-system:operator");
+    const cookies = ok.headers.getSetCookie();
+    const session = cookies.find((c) => c.startsWith("kaika_session="));
+    assert.ok(session, `a session cookie: ${cookies.join(" | ")}`);
+    assert.match(session, /; HttpOnly/);
+    assert.match(session, /; SameSite=Strict/);
+    assert.match(session, /; Max-Age=28800/);
+    const cookie = session.split(";")[0] ?? "";
+
+    const who = await remote("/api/v1/whoami", cookie);
+    assert.equal(who.status, 200, who.body);
+    const whoBody = JSON.parse(who.body) as WhoamiResponse;
+    assert.equal(whoBody.user, "system:serviceaccount:kaika-system:operator");
+    assert.equal(whoBody.via, "session");
+    assert.equal((await remote("/api/v1/fleet", cookie)).status, 200);
+    const stream = await remote("/api/v1/events", cookie);
+    assert.equal(stream.status, 200);
+    assert.match(stream.body, /^(event|id|retry|:)/m);
+    assert.equal((await remote("/api/v1/fleet", "kaika_session=not-a-valid-token-at-all")).status, 401);
+
+    // Refused: a token the apiserver rejects, one that may read nothing, not JSON, another site.
+    const rejected = await signIn(JSON.stringify({ token: "x".repeat(40) }));
+    assert.equal(rejected.status, 401);
+    assert.equal(rejected.headers.getSetCookie().length, 0, "no cookie for a refused token");
+    assert.equal((await signIn(JSON.stringify({ token: await token("default") }))).status, 403);
+    const notJson = await signIn(`token=${operator}`, { "content-type": "application/x-www-form-urlencoded" });
+    assert.equal(notJson.status, 415);
+    const empty = await signIn("{}");
+    assert.equal(empty.status, 400);
+    assert.equal(((await empty.json()) as { field: string }).field, "token");
+    assert.equal((await signIn(JSON.stringify({ token: operator }), { origin: "https://evil.example" })).status, 403);
+
+    const out = await fetch(`${base}/api/v1/session`, { method: "DELETE", headers: { cookie } });
+    assert.equal(out.status, 200);
+    assert.match(out.headers.getSetCookie().join(";"), /kaika_session=; .*Max-Age=0/);
+  });
+
   it("diffs a suspended Sync against live with Secret values hidden, and resumes it", async () => {
     const operator = await token("operator");
     const suspended = await act("/api/v1/syncs/kaika-system/web/suspend", operator);

@@ -124,10 +124,10 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
   };
 
   /** Runs axe-core on the page: no serious or critical violation. */
-  const axe = async (what: string) => {
+  const axe = async (what: string, on: Page = page) => {
     // Evaluated through the DevTools protocol: the app's CSP (scripts from 'self' only) stays in force.
-    if ((await page.evaluate("typeof axe")) === "undefined") await page.evaluate(axeSource);
-    const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as AxeResult;
+    if ((await on.evaluate("typeof axe")) === "undefined") await on.evaluate(axeSource);
+    const result = (await on.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as AxeResult;
     const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     assert.deepEqual(
       bad.map(
@@ -197,6 +197,8 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // A second name for the dashboard that is not loopback: a browser there must sign in.
+        "--host-resolver-rules=MAP kaika.test 127.0.0.1",
       ],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
@@ -398,13 +400,27 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     // The local user may act: the button is enabled.
     await open("/syncs/kaika-system/web", "Reconcile now");
     assert.equal(await page.getByRole("button", { name: "Reconcile now" }).getAttribute("aria-disabled"), null);
-    // The viewer (a token, as a remote browser sends it) may not: disabled, the reason as description.
+    // The viewer, in a browser on another machine (a name that is not loopback), signs in with a token
+    // and may not act: disabled, the reason as description; the event stream works with the cookie.
     const viewerPage = await browser.newPage();
-    await viewerPage.setExtraHTTPHeaders({ authorization: `Bearer ${review.status.token}` });
-    await viewerPage.goto(`${base}/syncs/kaika-system/web`);
+    const port = new URL(base).port;
+    await viewerPage.goto(`http://kaika.test:${port}/syncs/kaika-system/web`);
+    await viewerPage.getByRole("heading", { name: "Sign in to kaika" }).waitFor({ timeout: 30_000 });
+    await viewerPage.getByLabel("Token").fill("not-a-token-the-apiserver-knows");
+    await viewerPage.getByRole("button", { name: "Sign in" }).click();
+    await viewerPage.getByRole("alert").filter({ hasText: "did not accept" }).waitFor();
+    await viewerPage.getByLabel("Token").fill(review.status.token);
+    await axe("sign-in", viewerPage);
+    await viewerPage.screenshot({ path: join(screenshots, "sign-in-light.png") });
+    await viewerPage.getByRole("button", { name: "Sign in" }).click();
     await viewerPage
       .locator(".whoami", { hasText: "system:serviceaccount:kaika-system:ui-viewer" })
       .waitFor({ timeout: 30_000 });
+    await viewerPage.locator(".live.open").waitFor({ timeout: 30_000 });
+    const cookies = await browser.cookies(`http://kaika.test:${port}`);
+    const session = cookies.find((c) => c.name === "kaika_session");
+    assert.ok(session?.httpOnly, "the token is in an HttpOnly cookie");
+    assert.equal(await viewerPage.evaluate("document.cookie.includes('kaika_session')"), false);
     const button = viewerPage.getByRole("button", { name: "Reconcile now" });
     await button.waitFor();
     assert.equal(await button.getAttribute("aria-disabled"), "true");
@@ -414,6 +430,8 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     );
     await button.focus();
     await viewerPage.screenshot({ path: join(screenshots, "sync-read-only-light.png") });
+    await viewerPage.getByRole("button", { name: "Sign out" }).click();
+    await viewerPage.getByRole("heading", { name: "Sign in to kaika" }).waitFor({ timeout: 30_000 });
     await viewerPage.close();
   });
 

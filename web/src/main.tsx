@@ -4,7 +4,7 @@ import { createRoot } from "react-dom/client";
 import "./styles/tokens.css";
 import "./styles/app.css";
 import { live } from "./api/events.ts";
-import { App } from "./app/App.tsx";
+import { Root } from "./app/App.tsx";
 import { SessionProvider } from "./app/session.tsx";
 
 live.start();
@@ -14,7 +14,7 @@ if (root) {
   createRoot(root).render(
     <StrictMode>
       <SessionProvider>
-        <App />
+        <Root />
       </SessionProvider>
     </StrictMode>,
   );

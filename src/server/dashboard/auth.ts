@@ -1,8 +1,9 @@
 /**
  * Who is calling and what they may do. A caller on loopback without a token is the local user (this
  * host's kubeconfig; the Host header must name loopback too, against DNS rebinding). Anyone else
- * sends `Authorization: Bearer <token>`, checked with the TokenReview API; what they may do is asked
- * with SubjectAccessReviews as their user and groups. Answers are cached briefly.
+ * sends `Authorization: Bearer <token>`, or a browser the session cookie holding one (session.ts),
+ * checked with the TokenReview API; what they may do is asked with SubjectAccessReviews as their user
+ * and groups. Answers are cached briefly.
  */
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -10,6 +11,7 @@ import { isIP } from "node:net";
 import type { KubeApi } from "../../kube/api.ts";
 import { ForbiddenError, KubeApiError } from "../../kube/errors.ts";
 import { ApiError } from "./http.ts";
+import { sessionToken } from "./session.ts";
 
 /** An authenticated caller. */
 export interface Caller {
@@ -17,8 +19,11 @@ export interface Caller {
   readonly groups: readonly string[];
   readonly uid?: string | undefined;
   readonly extra?: Readonly<Record<string, readonly string[]>> | undefined;
-  /** loopback: no token, this host (the server's own identity acts); token: TokenReview. */
-  readonly via: "loopback" | "token";
+  /**
+   * loopback: no token, this host (the server's own identity acts); token: a bearer token; session: a
+   * browser signed in with a token (the session cookie). Both of the latter are checked by TokenReview.
+   */
+  readonly via: "loopback" | "token" | "session";
 }
 
 /** What a SubjectAccessReview asks about. */
@@ -108,16 +113,23 @@ export class Authenticator {
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match) throw unauthorized("Authorization must be 'Bearer <token>'");
-      const caller = await this.#review(match[1] as string);
+      const caller = await this.review(match[1] as string);
       if (!caller) throw unauthorized("the token was not accepted by the apiserver (TokenReview)");
       return caller;
+    }
+    const session = sessionToken(req);
+    if (session !== undefined) {
+      const caller = await this.review(session);
+      if (!caller) throw unauthorized("your session's token is no longer accepted by the apiserver: sign in again");
+      return { ...caller, via: "session" };
     }
     if (this.#loopback && isLoopbackAddress(req.socket.remoteAddress) && isLoopbackHost(req.headers.host))
       return { user: "local", groups: [], via: "loopback" };
     throw unauthorized("send Authorization: Bearer <token> (a Kubernetes token); only loopback callers need none");
   }
 
-  async #review(token: string): Promise<Caller | null> {
+  /** The caller `token` identifies (a TokenReview, cached), or null when the apiserver refuses it. */
+  async review(token: string): Promise<Caller | null> {
     const key = createHash("sha256").update(token).digest("hex");
     const cached = this.#tokens.get(key);
     if (cached !== undefined) return cached;

@@ -37,19 +37,7 @@ export function ensureCsrfToken(req: IncomingMessage, res: ServerResponse): stri
  * does not match its kaika_csrf cookie.
  */
 export function checkCsrf(req: IncomingMessage): void {
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== "null") {
-    let host: string;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      throw new ApiError(403, `Origin "${origin}" is not a URL`, { reason: "Csrf" });
-    }
-    if (host !== req.headers.host)
-      throw new ApiError(403, `cross-origin request from ${origin} refused`, { reason: "Csrf" });
-  } else if (origin === "null") {
-    throw new ApiError(403, "requests from an opaque origin are refused", { reason: "Csrf" });
-  }
+  checkSameOrigin(req);
   const header = req.headers[csrfHeader];
   const cookie = readCookie(req, csrfCookie);
   if (typeof header !== "string" || !cookie)
@@ -64,4 +52,21 @@ export function checkCsrf(req: IncomingMessage): void {
   const b = Buffer.from(cookie);
   if (a.length !== b.length || !timingSafeEqual(a, b))
     throw new ApiError(403, "the X-Kaika-CSRF header does not match the kaika_csrf cookie", { reason: "Csrf" });
+}
+
+/** Refuses (403) a request whose Origin header names another site or an opaque origin. */
+export function checkSameOrigin(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== "null") {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      throw new ApiError(403, `Origin "${origin}" is not a URL`, { reason: "Csrf" });
+    }
+    if (host !== req.headers.host)
+      throw new ApiError(403, `cross-origin request from ${origin} refused`, { reason: "Csrf" });
+  } else if (origin === "null") {
+    throw new ApiError(403, "requests from an opaque origin are refused", { reason: "Csrf" });
+  }
 }

@@ -9,16 +9,17 @@ import { KubeApiError, NotFoundError } from "../../kube/errors.ts";
 import { type ActionName, actionAttributes, actionNames, namespaceActions, runAction } from "./actions.ts";
 import { Authenticator, type AuthOptions, type Caller } from "./auth.ts";
 import type { DashboardContext } from "./context.ts";
-import { checkCsrf, ensureCsrfToken } from "./csrf.ts";
+import { checkCsrf, checkSameOrigin, ensureCsrfToken } from "./csrf.ts";
 import { EventHub, type EventHubOptions } from "./events.ts";
 import { clusterView, FleetJson, syncView } from "./fleet-view.ts";
 import { ApiError, type Encoded, objectName, Query, send, sendJson } from "./http.ts";
 import { readiness } from "./readiness-view.ts";
+import { endSession, readSignIn, startSession } from "./session.ts";
 import { sloSeries, slos } from "./slo-view.ts";
 import { StaticAssets } from "./static.ts";
 import { syncDetail } from "./sync-detail.ts";
 import { syncDiff } from "./sync-diff.ts";
-import type { ChangeEvent, TopologyResponse, WhoamiResponse } from "./types.ts";
+import type { ChangeEvent, SessionResponse, TopologyResponse, WhoamiResponse } from "./types.ts";
 import { versions, versionsDiff } from "./versions-view.ts";
 
 /** Options of the dashboard server. */
@@ -59,13 +60,17 @@ interface Call {
 }
 
 interface Route {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "DELETE";
   readonly pattern: RegExp;
   readonly handler: Handler;
   /** The query parameters it takes; any other is a 400. */
   readonly query?: readonly string[];
   /** Answers itself (SSE, cached bodies) instead of returning a value to send as JSON. */
   readonly raw?: boolean;
+  /** Open to anyone (signing in and out): the handler checks what it needs; `caller` is not set. */
+  readonly open?: boolean;
+  /** Reads the request body itself; other requests' bodies are discarded. */
+  readonly readsBody?: boolean;
 }
 
 const segment = "([^/]+)";
@@ -111,7 +116,43 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   const name = (call: Call, i: number, field: string): string => objectName(field, call.params[i] ?? "");
+  // Reading anything needs list on Syncs in every namespace: the dashboard shows the whole fleet.
+  const mayRead = (caller: Caller): Promise<boolean> =>
+    caller.via === "loopback"
+      ? Promise.resolve(true)
+      : auth.may(caller, { verb: "list", group: "kaika.dev", resource: "syncs", namespace: "" });
+  const cannotRead = (caller: Caller): ApiError =>
+    new ApiError(403, `${caller.user} may not list syncs.kaika.dev in all namespaces: the dashboard shows all`, {
+      reason: "Forbidden",
+    });
   const routes: Route[] = [
+    {
+      method: "POST",
+      pattern: api("/session"),
+      open: true,
+      readsBody: true,
+      handler: async ({ req, res }): Promise<SessionResponse> => {
+        checkSameOrigin(req);
+        const token = await readSignIn(req);
+        const caller = await auth.review(token);
+        if (!caller)
+          throw new ApiError(401, "the apiserver did not accept this token (TokenReview)", { reason: "Unauthorized" });
+        if (!(await mayRead(caller))) throw cannotRead(caller);
+        startSession(req, res, token);
+        ensureCsrfToken(req, res);
+        return { user: caller.user, groups: caller.groups };
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: api("/session"),
+      open: true,
+      handler: async ({ req, res }): Promise<SessionResponse> => {
+        checkSameOrigin(req);
+        endSession(res);
+        return { user: null, groups: [] };
+      },
+    },
     {
       method: "GET",
       pattern: api("/fleet"),
@@ -217,19 +258,11 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
       res.setHeader("allow", allow);
       throw new ApiError(405, `${req.method} is not allowed here (allowed: ${allow})`, { reason: "MethodNotAllowed" });
     }
-    const caller = await auth.authenticate(req);
-    if (
-      caller.via === "token" &&
-      !(await auth.may(caller, { verb: "list", group: "kaika.dev", resource: "syncs", namespace: "" }))
-    )
-      throw new ApiError(
-        403,
-        `${caller.user} may not list syncs.kaika.dev in all namespaces: the dashboard shows all`,
-        {
-          reason: "Forbidden",
-        },
-      );
-    if (!options.synced() && !url.pathname.endsWith("/topology"))
+    if (!route.readsBody) req.resume();
+    // Open routes (signing in and out) check what they need themselves and never read `caller`.
+    const caller: Caller = route.open ? { user: "", groups: [], via: "token" } : await auth.authenticate(req);
+    if (!route.open && !(await mayRead(caller))) throw cannotRead(caller);
+    if (!options.synced() && !route.open && !url.pathname.endsWith("/topology"))
       throw new ApiError(503, "kaika is starting: its caches are not synced yet", { reason: "Starting" });
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => {
       try {
@@ -264,7 +297,8 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
   };
 
   const server: Server = createServer((req, res) => {
-    req.resume();
+    // Only the API's sign-in reads a body; every other one is drained.
+    if (!req.url?.startsWith("/api/")) req.resume();
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://dashboard");

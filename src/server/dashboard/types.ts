@@ -496,13 +496,19 @@ export interface NamespaceActions {
   readonly allowed: boolean;
 }
 
+/** POST /api/v1/session (signed in as `user`) and DELETE /api/v1/session (signed out: user null). */
+export interface SessionResponse {
+  readonly user: string | null;
+  readonly groups: readonly string[];
+}
+
 /** GET /api/v1/whoami */
 export interface WhoamiResponse {
   /** The user as the apiserver knows it; "local" for a loopback caller without a token. */
   readonly user: string;
   readonly groups: readonly string[];
-  /** loopback (no token, this host) or token (TokenReview). */
-  readonly via: "loopback" | "token";
+  /** loopback (no token, this host), token (a bearer token) or session (a browser signed in with a token). */
+  readonly via: "loopback" | "token" | "session";
   /** Whether this server takes actions at all (kaika dashboard --allow-actions). */
   readonly actionsEnabled: boolean;
   /** The action names the API knows. */

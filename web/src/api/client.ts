@@ -41,13 +41,30 @@ async function request(path: string, init: RequestInit): Promise<Response> {
     if (init.signal?.aborted) throw cause;
     throw new ApiRequestError(0, "kaika's server cannot be reached", {}, { cause });
   }
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) {
+    // Signed out or the token expired: the shell asks for a token again.
+    if (res.status === 401) window.dispatchEvent(new Event(unauthorizedEvent));
+    throw await errorFrom(res);
+  }
   return res;
 }
+
+/** Dispatched on window when the API answers 401. */
+export const unauthorizedEvent = "kaika:unauthorized";
 
 /** GETs `path` (relative to /api/v1) and parses the JSON answer. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await request(path, { headers: { accept: "application/json" }, ...(signal ? { signal } : {}) });
+  return (await res.json()) as T;
+}
+
+/** Sends `body` as JSON with `method` (sign-in and sign-out: no CSRF token exists before them). */
+export async function sendJson<T>(method: "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
+  const res = await request(path, {
+    method,
+    headers: { accept: "application/json", "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return (await res.json()) as T;
 }
 

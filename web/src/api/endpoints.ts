@@ -1,10 +1,11 @@
 /** One typed function per /api/v1 endpoint (docs/dashboard-api.md); pages call these, never fetch. */
-import { getJson, postJson } from "./client.ts";
+import { getJson, postJson, sendJson } from "./client.ts";
 import type {
   ActionResponse,
   DiffResponse,
   FleetResponse,
   ReadinessResponse,
+  SessionResponse,
   SloSeriesResponse,
   SlosResponse,
   SyncDetailResponse,
@@ -28,6 +29,9 @@ function query(params: Record<string, string | undefined>): string {
 
 export const api = {
   whoami: (signal?: AbortSignal) => getJson<WhoamiResponse>("/whoami", signal),
+  /** Signs this browser in with a Kubernetes token (kept in an HttpOnly cookie, checked by TokenReview). */
+  signIn: (token: string) => sendJson<SessionResponse>("POST", "/session", { token }),
+  signOut: () => sendJson<SessionResponse>("DELETE", "/session"),
   fleet: (signal?: AbortSignal) => getJson<FleetResponse>("/fleet", signal),
   /** A Sync's detail; `cluster` picks whose objects are listed (fleet Syncs). */
   sync: (namespace: string, name: string, cluster: string | undefined, signal?: AbortSignal) =>

@@ -1,5 +1,6 @@
 /** The shell: skip link, navigation, top bar (live indicator, user, theme toggle) and the current page. Page logic lives in pages/. */
 import { lazy, Suspense, useEffect, useRef } from "react";
+import { api } from "../api/endpoints.ts";
 import { useLiveStatus } from "../api/use-resource.ts";
 import { Loading } from "../components/DataState.tsx";
 import {
@@ -20,7 +21,8 @@ import { SyncPage } from "../pages/sync/SyncPage.tsx";
 import { SyncsPage } from "../pages/sync/SyncsPage.tsx";
 import { VersionsPage } from "../pages/versions/VersionsPage.tsx";
 import { Link, useLocation } from "./router.tsx";
-import { useSession } from "./session.tsx";
+import { SignIn } from "./SignIn.tsx";
+import { needsSignIn, useSession } from "./session.tsx";
 import { useTheme } from "./theme.ts";
 
 // The graph library is big: it loads only when the topology page opens.
@@ -85,8 +87,27 @@ function WhoAmI() {
       <UserIcon />
       {data.user}
       {!data.actionsEnabled && <span className="chip">read-only</span>}
+      {data.via === "session" && (
+        <button
+          type="button"
+          className="ghost"
+          onClick={() => {
+            // Back to a fresh page: nothing of the signed-in user stays in memory.
+            api.signOut().finally(() => window.location.reload());
+          }}
+        >
+          Sign out
+        </button>
+      )}
     </span>
   );
+}
+
+/** The app, or the sign-in screen when the server wants a token from this browser. */
+export function Root() {
+  const whoami = useSession();
+  if (needsSignIn(whoami)) return <SignIn onSignedIn={whoami.reload} />;
+  return <App />;
 }
 
 export function App() {

@@ -1,5 +1,6 @@
 /** Who the user is (GET /api/v1/whoami) and what they may do, for every action button of the app. */
-import { createContext, type ReactNode, useContext } from "react";
+import { createContext, type ReactNode, useContext, useEffect, useRef } from "react";
+import { unauthorizedEvent } from "../api/client.ts";
 import { api } from "../api/endpoints.ts";
 import type { WhoamiResponse } from "../api/types.ts";
 import type { Resource } from "../api/use-resource.ts";
@@ -9,6 +10,18 @@ const SessionContext = createContext<Resource<WhoamiResponse> | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const whoami = useResource("whoami", (signal) => api.whoami(signal));
+  const { reload } = whoami;
+  const signedOut = useRef(false);
+  signedOut.current = whoami.error?.status === 401;
+  // Any 401 (signed out elsewhere, token expired) asks again who we are, which shows the sign-in;
+  // not while it is showing, or whoami's own 401 would ask again and again.
+  useEffect(() => {
+    const recheck = () => {
+      if (!signedOut.current) reload();
+    };
+    window.addEventListener(unauthorizedEvent, recheck);
+    return () => window.removeEventListener(unauthorizedEvent, recheck);
+  }, [reload]);
   return <SessionContext.Provider value={whoami}>{children}</SessionContext.Provider>;
 }
 
@@ -30,4 +43,9 @@ export function permission(
   const ns = whoami.namespaces.find((n) => n.namespace === namespace);
   if (!ns?.allowed) return { allowed: false, reason: `${whoami.user} may not patch Syncs in namespace ${namespace}.` };
   return { allowed: true, csrfToken: whoami.csrfToken };
+}
+
+/** True when the server wants a token from this browser (whoami answered 401). */
+export function needsSignIn(whoami: Resource<WhoamiResponse>): boolean {
+  return whoami.error?.status === 401;
 }
