@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { createServer, get, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import type { ClusterObject } from "../../controllers/cluster.ts";
+import type { EventHandler, Informer } from "../../runtime/index.ts";
 import { EventHub } from "./events.ts";
+import { contactTimeOnly } from "./fleet-view.ts";
 
 /** One SSE frame. */
 interface Frame {
@@ -113,5 +116,50 @@ describe("EventHub", () => {
     const current = reader(await open(hub.lastId));
     assert.deepEqual(await current.next(1, 200), [], "nothing missed");
     current.close();
+  });
+
+  it("sends routine updates (a probe's contact time) at most every routineMs, real changes at once", async () => {
+    const routineHub = new EventHub((kind, namespace, name) => ({ kind, namespace, name, type: "upsert" }), {
+      coalesceMs: 20,
+      routineMs: 400,
+    });
+    let handler: EventHandler<ClusterObject> = {};
+    const informer = {
+      addHandler: (h: EventHandler<ClusterObject>) => {
+        handler = h;
+        return () => {};
+      },
+      hasSynced: () => true,
+    } as unknown as Informer<ClusterObject>;
+    const cluster = (name: string, contact: string, version = "v1.37.2") =>
+      ({
+        apiVersion: "kaika.dev/v1alpha1",
+        kind: "Cluster",
+        metadata: { name, namespace: "ns" },
+        spec: {},
+        status: { lastContactTime: contact, kubernetesVersion: version, nodeCount: 3 },
+      }) as unknown as ClusterObject;
+    routineHub.watch(informer, "Cluster", contactTimeOnly);
+    const routineServer = createServer((req, res) => routineHub.subscribe(req, res, undefined));
+    await new Promise<void>((resolve) => routineServer.listen(0, "127.0.0.1", resolve));
+    const client = reader(
+      await new Promise<IncomingMessage>((resolve) =>
+        get({ port: (routineServer.address() as AddressInfo).port, path: "/" }, resolve),
+      ),
+    );
+    await client.next(1);
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) handler.onUpdate?.(cluster("a", `t${i}`), cluster("a", `t${i + 1}`));
+    handler.onUpdate?.(cluster("b", "t0"), cluster("b", "t0", "v1.38.0"));
+    const [upgrade] = await client.next(1, 300);
+    assert.equal(JSON.parse(upgrade?.data ?? "{}").name, "b", "a version change goes out at once");
+    assert.ok(Date.now() - started < 300);
+    assert.deepEqual(await client.next(1, 200), [], "five probes of a wait for the routine flush");
+    const [probe] = await client.next(1, 1000);
+    assert.equal(JSON.parse(probe?.data ?? "{}").name, "a", "then go out as one message");
+    assert.deepEqual(await client.next(1, 500), [], "and only one");
+    client.close();
+    routineHub.close();
+    routineServer.close();
   });
 });

@@ -21,7 +21,12 @@ export interface EventHubOptions {
   readonly heartbeatMs?: number;
   /** A client whose unsent output exceeds this many bytes is dropped (it reconnects and catches up); default 4 MiB. */
   readonly maxBufferedBytes?: number;
+  /** Routine changes (a Cluster's probe time) go out at most this often per object; default 30 s. */
+  readonly routineMs?: number;
 }
+
+/** True when an update carries nothing a page shows besides a routine timestamp. */
+export type Routine<T> = (previous: T, next: T) => boolean;
 
 /** Builds the data of a change event from the current cache (undefined: the object is gone). */
 export type Describe = (kind: string, namespace: string, name: string) => ChangeEvent | undefined;
@@ -46,11 +51,13 @@ export class EventHub {
   readonly #describe: Describe;
   readonly #ring: Sent[] = [];
   readonly #pending = new Map<string, Pending>();
+  readonly #routine = new Map<string, Pending>();
   readonly #clients = new Set<ServerResponse>();
   readonly #listeners = new Set<() => void>();
   readonly #detach: (() => void)[] = [];
   #seq = 0;
   #flushTimer: NodeJS.Timeout | undefined;
+  #routineTimer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -61,6 +68,7 @@ export class EventHub {
       coalesceMs: options.coalesceMs ?? 250,
       heartbeatMs: options.heartbeatMs ?? 15_000,
       maxBufferedBytes: options.maxBufferedBytes ?? 4 << 20,
+      routineMs: options.routineMs ?? 30_000,
     };
   }
 
@@ -80,8 +88,11 @@ export class EventHub {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Feeds every add, update and delete of `informer` in as changes of `kind`. */
-  watch<T extends KubeObject>(informer: Informer<T>, kind: string): void {
+  /**
+   * Feeds every add, update and delete of `informer` in as changes of `kind`; updates that `routine`
+   * calls routine (every Cluster probe renews its contact time) go out at most every `routineMs`.
+   */
+  watch<T extends KubeObject>(informer: Informer<T>, kind: string, routine?: Routine<T>): void {
     const changed = (o: T): void => this.notify(kind, o.metadata.namespace ?? "", o.metadata.name ?? "");
     // The first list (and the objects a late handler is handed at once) are the state clients fetch,
     // not changes: only adds after that are news.
@@ -91,7 +102,10 @@ export class EventHub {
         if (!replaying && informer.hasSynced()) changed(o);
         else for (const listener of this.#listeners) listener();
       },
-      onUpdate: (_, o) => changed(o),
+      onUpdate: (previous, o) =>
+        routine?.(previous, o)
+          ? this.#notifyRoutine(kind, o.metadata.namespace ?? "", o.metadata.name ?? "")
+          : changed(o),
       onDelete: changed,
     });
     replaying = false;
@@ -102,8 +116,25 @@ export class EventHub {
   notify(kind: string, namespace: string, name: string): void {
     if (this.#closed) return;
     for (const listener of this.#listeners) listener();
-    this.#pending.set(`${kind}/${namespace}/${name}`, { kind, namespace, name });
+    const key = `${kind}/${namespace}/${name}`;
+    // A real change carries the routine one along.
+    this.#routine.delete(key);
+    this.#pending.set(key, { kind, namespace, name });
     this.#flushTimer ??= setTimeout(() => this.#flush(), this.#options.coalesceMs);
+  }
+
+  #notifyRoutine(kind: string, namespace: string, name: string): void {
+    if (this.#closed) return;
+    for (const listener of this.#listeners) listener();
+    const key = `${kind}/${namespace}/${name}`;
+    if (this.#pending.has(key)) return;
+    this.#routine.set(key, { kind, namespace, name });
+    this.#routineTimer ??= setTimeout(() => {
+      this.#routineTimer = undefined;
+      for (const [k, p] of this.#routine) this.#pending.set(k, p);
+      this.#routine.clear();
+      this.#flush();
+    }, this.#options.routineMs);
   }
 
   #flush(): void {
@@ -198,6 +229,7 @@ export class EventHub {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#flushTimer);
+    clearTimeout(this.#routineTimer);
     clearInterval(this.#heartbeat);
     this.#flushTimer = undefined;
     this.#heartbeat = undefined;

@@ -233,3 +233,13 @@ export function fleetView(caches: FleetCaches, eventId: string): FleetResponse {
       .sort(byKey),
   };
 }
+
+/**
+ * True when a Cluster's update renews only its contact time (every probe writes one): what the fleet
+ * page shows otherwise is unchanged, so the event can wait for the hub's routine flush.
+ */
+export function contactTimeOnly(previous: ClusterObject, next: ClusterObject): boolean {
+  const shown = (c: ClusterObject) =>
+    JSON.stringify([c.metadata.labels, c.metadata.deletionTimestamp, c.spec, { ...c.status, lastContactTime: null }]);
+  return shown(previous) === shown(next);
+}

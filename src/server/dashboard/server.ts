@@ -11,7 +11,7 @@ import { Authenticator, type AuthOptions, type Caller } from "./auth.ts";
 import type { DashboardContext } from "./context.ts";
 import { checkCsrf, checkSameOrigin, ensureCsrfToken } from "./csrf.ts";
 import { EventHub, type EventHubOptions } from "./events.ts";
-import { clusterView, FleetJson, syncView } from "./fleet-view.ts";
+import { clusterView, contactTimeOnly, FleetJson, syncView } from "./fleet-view.ts";
 import { ApiError, type Encoded, objectName, Query, send, sendJson } from "./http.ts";
 import { readiness } from "./readiness-view.ts";
 import { endSession, readSignIn, startSession } from "./session.ts";
@@ -104,7 +104,7 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
   };
   const hub = new EventHub(describe, options.events);
   hub.watch(ctx.caches.syncs, "Sync");
-  hub.watch(ctx.caches.clusters, "Cluster");
+  hub.watch(ctx.caches.clusters, "Cluster", contactTimeOnly);
   hub.watch(ctx.caches.sources, "GitSource");
   if (ctx.caches.slos) hub.watch(ctx.caches.slos, "ServiceLevelObjective");
   if (ctx.caches.policies) hub.watch(ctx.caches.policies, "ReadinessPolicy");
