@@ -360,6 +360,9 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     // Bounds for a shared 2-core machine that also runs the fleet; bench/dashboard-ui.ts has the figures.
     assert.ok(render > 0 && render < 60_000, `render ${render} ms`);
     assert.ok(p50 < 100, `pan/zoom median frame ${p50} ms`);
+    // The overview bundles 5,000 calls into one edge per pair of namespaces (25 namespaces: at most 600).
+    const drawn = Number(await page.locator(".graph").getAttribute("data-edges"));
+    assert.ok(drawn > 0 && drawn <= 600, `edges drawn in the overview: ${drawn}`);
     // Search and focus: the neighbourhood of one service, with labelled calls.
     await page.getByLabel("Search services").fill("shop-api");
     await page.getByLabel("Search services").press("Enter");

@@ -1,15 +1,23 @@
 /**
  * The service graph on a Cytoscape canvas: namespace groups laid out in O(n) for the overview, a concentric
  * layout around the focused service, node colour by SLO state, edge labels (rate, errors, p95) where readable.
+ * A large grouped overview draws one edge per pair of namespaces instead of every call (thousands of edges
+ * are what makes a canvas slow, and unreadable); a selected service's own calls are drawn on top.
  * Reports its render time through the Performance API ("kaika:topology-render").
  */
 import cytoscape, { type Core, type ElementDefinition, type StylesheetJson } from "cytoscape";
 import fcose from "cytoscape-fcose";
 import { useEffect, useRef } from "react";
 import { cssVar } from "../../app/theme.ts";
-import { edgeLabel, namespaceGridLayout, type TopoGraph } from "./graph-model.ts";
+import { edgeLabel, namespaceBundles, namespaceGridLayout, type TopoEdge, type TopoGraph } from "./graph-model.ts";
 
 cytoscape.use(fcose);
+
+/** Above this many calls the grouped overview bundles calls per pair of namespaces. */
+export const bundleAbove = 1000;
+
+/** Whether the view draws namespace bundles instead of calls. */
+const bundles = (p: GraphViewProps): boolean => p.grouped && !p.focus && p.graph.edges.length > bundleAbove;
 
 export interface GraphViewProps {
   graph: TopoGraph;
@@ -92,6 +100,20 @@ function style(): StylesheetJson {
       },
     },
     {
+      selector: "edge.bundle",
+      style: {
+        width: "mapData(calls, 1, 60, 1, 7)",
+        "line-opacity": 0.45,
+        "curve-style": "bezier",
+        "arrow-scale": 1,
+        label: "data(label)",
+        "font-size": 20,
+        color: c.muted,
+        "text-rotation": "autorotate",
+        "min-zoomed-font-size": 9,
+      },
+    },
+    {
       selector: "edge[errorRate >= 0.02]",
       style: { "line-color": c.err, "target-arrow-color": c.err, "line-opacity": 0.8 },
     },
@@ -129,6 +151,15 @@ function style(): StylesheetJson {
   ];
 }
 
+/** One call as an edge; in focus, the focused service's own calls carry their rate, errors and p95. */
+function callEdge(e: TopoEdge, focus: GraphViewProps["focus"], classes = ""): ElementDefinition {
+  return {
+    group: "edges",
+    data: { id: e.id, source: e.source, target: e.target, rps: e.rps, errorRate: e.errorRate, label: edgeLabel(e) },
+    classes: focus && (e.source === focus.id || e.target === focus.id) ? "labelled" : classes,
+  };
+}
+
 function elements(props: GraphViewProps): ElementDefinition[] {
   const { graph, grouped, focus } = props;
   const shown = focus ? graph.nodes.filter((n) => focus.distances.has(n.id)) : graph.nodes;
@@ -136,7 +167,6 @@ function elements(props: GraphViewProps): ElementDefinition[] {
   // Grouped overview: namespace blocks in O(n); ungrouped: fcose (below) places nodes by their calls.
   const pos = focus || !grouped ? null : namespaceGridLayout({ nodes: shown, edges: [] });
   const out: ElementDefinition[] = [];
-  const bulk = !focus && graph.edges.length > 1500;
   if (grouped && !focus)
     for (const ns of new Set(shown.map((n) => n.namespace)))
       out.push({ group: "nodes", data: { id: `ns:${ns}`, name: ns } });
@@ -146,14 +176,16 @@ function elements(props: GraphViewProps): ElementDefinition[] {
       data: { id: n.id, name: n.name, slo: n.slo, ...(grouped && !focus ? { parent: `ns:${n.namespace}` } : {}) },
       ...(pos ? { position: pos.get(n.id) ?? { x: 0, y: 0 } } : {}),
     });
-  for (const e of graph.edges)
-    if (ids.has(e.source) && ids.has(e.target))
+  if (bundles(props)) {
+    for (const b of namespaceBundles(graph))
       out.push({
         group: "edges",
-        data: { id: e.id, source: e.source, target: e.target, rps: e.rps, errorRate: e.errorRate, label: edgeLabel(e) },
-        // In focus, the focused service's own calls carry their rate, errors and p95.
-        classes: focus && (e.source === focus.id || e.target === focus.id) ? "labelled" : bulk ? "bulk" : "",
+        data: { ...b, label: `${b.calls} calls · ${b.rps.toFixed(0)} rps` },
+        classes: "bundle",
       });
+    return out;
+  }
+  for (const e of graph.edges) if (ids.has(e.source) && ids.has(e.target)) out.push(callEdge(e, focus));
   return out;
 }
 
@@ -178,7 +210,7 @@ export function GraphView(props: GraphViewProps) {
       minZoom: 0.05,
       maxZoom: 4,
       // Large graphs: draw edges only at rest while panning/zooming, keep the canvas light.
-      hideEdgesOnViewport: p.graph.edges.length > 1500 && !p.focus,
+      hideEdgesOnViewport: p.graph.edges.length > 1500 && !p.focus && !bundles(p),
       textureOnViewport: false,
       pixelRatio: 1,
       boxSelectionEnabled: false,
@@ -230,6 +262,7 @@ export function GraphView(props: GraphViewProps) {
       requestAnimationFrame(() => {
         performance.measure("kaika:topology-render", { start: t0, end: performance.now() });
         el.dataset.rendered = String(cy.nodes().length);
+        el.dataset.edges = String(cy.edges().length);
       }),
     );
     const restyle = () => cy.style(style());
@@ -244,7 +277,8 @@ export function GraphView(props: GraphViewProps) {
     };
   }, [props.graph, props.grouped, props.focus]);
 
-  // Search matches and selection only restyle.
+  // Search matches and selection only restyle (and add the selected service's calls over bundles).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: graph, grouping and focus decide the bundling
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
@@ -255,13 +289,18 @@ export function GraphView(props: GraphViewProps) {
         for (const id of props.matches) cy.$id(id).addClass("match");
       }
       cy.nodes().unselect();
+      cy.remove(".sel-call");
       if (props.selected) {
         const n = cy.$id(props.selected);
         n.select();
-        if (!props.focus) n.connectedEdges().not(".labelled").addClass("labelled sel");
+        if (bundles(props)) {
+          // Bundled overview: the selected service's own calls are added, labelled.
+          const calls = props.graph.edges.filter((e) => e.source === props.selected || e.target === props.selected);
+          cy.add(calls.map((e) => callEdge(e, null, "labelled sel-call")));
+        } else if (!props.focus) n.connectedEdges().not(".labelled").addClass("labelled sel");
       }
     });
-  }, [props.matches, props.selected, props.focus]);
+  }, [props.matches, props.selected, props.focus, props.graph, props.grouped]);
 
   return (
     <div

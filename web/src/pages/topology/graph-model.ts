@@ -121,3 +121,42 @@ export function namespaceGridLayout(graph: TopoGraph, spacing = 70): Map<string,
   });
   return pos;
 }
+
+/** Calls between two namespaces, drawn as one edge in the grouped overview of a large graph. */
+export interface NamespaceBundle extends TopoEdge {
+  /** How many service-to-service calls it stands for. */
+  readonly calls: number;
+}
+
+/**
+ * The calls between namespaces, one bundle per ordered pair (calls inside a namespace are left out):
+ * summed rate, error rate weighted by rate, the worst p95. Node ids are "ns:<namespace>".
+ */
+export function namespaceBundles(graph: TopoGraph): NamespaceBundle[] {
+  const nsOf = new Map(graph.nodes.map((n) => [n.id, n.namespace]));
+  const bundles = new Map<
+    string,
+    { source: string; target: string; rps: number; errors: number; p95Ms: number; calls: number }
+  >();
+  for (const e of graph.edges) {
+    const a = nsOf.get(e.source);
+    const b = nsOf.get(e.target);
+    if (a === undefined || b === undefined || a === b) continue;
+    const id = `ns:${a}->ns:${b}`;
+    const bundle = bundles.get(id) ?? { source: `ns:${a}`, target: `ns:${b}`, rps: 0, errors: 0, p95Ms: 0, calls: 0 };
+    bundle.rps += e.rps;
+    bundle.errors += e.rps * e.errorRate;
+    bundle.p95Ms = Math.max(bundle.p95Ms, e.p95Ms);
+    bundle.calls++;
+    bundles.set(id, bundle);
+  }
+  return [...bundles].map(([id, b]) => ({
+    id,
+    source: b.source,
+    target: b.target,
+    rps: b.rps,
+    errorRate: b.rps > 0 ? b.errors / b.rps : 0,
+    p95Ms: b.p95Ms,
+    calls: b.calls,
+  }));
+}
