@@ -159,8 +159,10 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     const [first, second] = fleet().clusters;
     admin = KubeApi.load({ path: first?.kubeconfigPath ?? "" });
     exporter = await startExporter(() => traffic.render());
+    // Prometheus scrapes kaika too: the readiness score's trend is its kaika_audit_score.
+    const metricsPort = await freePort();
     prometheus = await startPrometheus({
-      targets: [exporter.address],
+      targets: [exporter.address, `127.0.0.1:${metricsPort}`],
       rules: { "web.yaml": ruleFile(parseSloSources([{ file: "slo.yaml", text: sloSpec }])) },
     });
     repo = await createRepo();
@@ -176,6 +178,7 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
         "--audit-interval=5s",
         `--data-dir=${data}`,
         `--prometheus-url=${prometheus.url}`,
+        `--metrics-bind-address=127.0.0.1:${metricsPort}`,
         `--dashboard-bind-address=127.0.0.1:${port}`,
         "--dashboard-allow-actions",
       ],
@@ -298,8 +301,19 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
       (r) => r.scopes.length > 0,
       120_000,
     );
-    await open("/readiness", "Score");
+    // The score's trend comes from Prometheus, which scrapes kaika every second.
+    await wait(
+      "a score in Prometheus",
+      async () =>
+        (await fetch(`${base}/api/v1/readiness/trend?range=5m`)).json() as Promise<{
+          series: { values: (number | null)[] }[];
+        }>,
+      (t) => t.series.some((s) => s.values.some((v) => v !== null)),
+      120_000,
+    );
+    await open("/readiness?trend=1h", "Score");
     await page.getByRole("heading", { name: /Findings by/ }).waitFor();
+    await page.getByRole("img", { name: "Readiness score per cluster over 1h" }).waitFor({ timeout: 30_000 });
     await shoot("readiness");
   });
 

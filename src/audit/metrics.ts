@@ -1,13 +1,16 @@
 /** The audit's Prometheus metrics, on the manager's registry so /metrics serves them. */
 import { Gauge, type Registry } from "prom-client";
 import type { AuditReport } from "./scan.ts";
+import { auditScore } from "./score.ts";
+import { summarize } from "./status.ts";
 
 type FindingLabels = "cluster" | "namespace" | "check" | "severity" | "mode";
 
 /**
  * kaika_audit_findings{cluster,namespace,check,severity,mode}: findings of the last audit (off
  * ones too: exempted and opted-out findings stay visible); kaika_audit_objects{cluster},
- * kaika_audit_last_run_timestamp_seconds{cluster}, kaika_audit_duration_seconds{cluster}.
+ * kaika_audit_last_run_timestamp_seconds{cluster}, kaika_audit_duration_seconds{cluster}, and
+ * kaika_audit_score{cluster} (0–100, as the dashboard shows it; Prometheus keeps its trend).
  * `cluster` is "" (so absent) for the cluster kaika runs in, the Cluster's name for a fleet member.
  */
 export class AuditMetrics {
@@ -15,6 +18,7 @@ export class AuditMetrics {
   readonly objects: Gauge<"cluster">;
   readonly lastRun: Gauge<"cluster">;
   readonly duration: Gauge<"cluster">;
+  readonly score: Gauge<"cluster">;
   // The label sets each cluster reported last, so series that went away are removed.
   readonly #series = new Map<string, Map<string, Record<FindingLabels, string>>>();
 
@@ -44,6 +48,12 @@ export class AuditMetrics {
       labelNames: ["cluster"] as const,
       registers,
     });
+    this.score = new Gauge({
+      name: "kaika_audit_score",
+      help: "Readiness score of the cluster's live objects at the last audit, 0 to 100",
+      labelNames: ["cluster"] as const,
+      registers,
+    });
   }
 
   /** Replaces the cluster's series with those of `report`. */
@@ -65,5 +75,6 @@ export class AuditMetrics {
     );
     this.lastRun.set({ cluster }, report.startTime.getTime() / 1000);
     this.duration.set({ cluster }, report.durationSeconds);
+    this.score.set({ cluster }, auditScore(summarize(report, "*")));
   }
 }

@@ -4,33 +4,22 @@
  * namespace and cluster; exemptions with their expiry; and scores.
  */
 import type { ReadinessPolicySpec, ReadinessPolicyStatus } from "../../api/readiness-policy.ts";
+import { auditScore } from "../../audit/score.ts";
 import { checks } from "../../policy/catalogue.ts";
-import { severityWeights } from "../../policy/scores.ts";
-import type { Severity } from "../../policy/types.ts";
 import type { DashboardContext } from "./context.ts";
-import type { AuditScopeView, ExemptionView, FindingGroup, FindingView, ReadinessResponse } from "./types.ts";
+import { gridOf, onGrid, prometheusOf, unavailable } from "./series.ts";
+import type {
+  AuditScopeView,
+  ExemptionView,
+  FindingGroup,
+  FindingView,
+  ReadinessResponse,
+  ReadinessTrendResponse,
+} from "./types.ts";
 
 type Audit = NonNullable<ReadinessPolicyStatus["audit"]>;
 
 const catalogue = new Map(checks.map((c) => [c.id, c]));
-
-/**
- * The score of one audited scope, 0–100, from its counts: the points of its findings (critical 20,
- * warning 5, info 1; enforced twice that, as docs/checks.md scores) spread over its objects, rounded
- * down, at most 99 with any finding. The status lists only the first findings (enforced first), so an
- * enforced finding beyond the list counts as critical, which is what the default policy enforces.
- */
-export function auditScore(audit: Audit): number {
-  const { critical, warning, info } = audit.bySeverity;
-  const total = critical + warning + info;
-  if (total === 0) return 100;
-  let points = critical * severityWeights.critical + warning * severityWeights.warning + info * severityWeights.info;
-  const listedEnforced = audit.findings.filter((f) => f.mode === "enforce");
-  for (const f of listedEnforced) points += severityWeights[f.severity as Severity] ?? 0;
-  points += Math.max(0, audit.byMode.enforce - listedEnforced.length) * severityWeights.critical;
-  const score = Math.floor(100 - points / Math.max(1, audit.objects));
-  return Math.max(0, Math.min(99, score));
-}
 
 const namespaceOf = (object: string): string => {
   const parts = object.split("/");
@@ -154,5 +143,34 @@ export function readiness(ctx: DashboardContext, now: Date = new Date()): Readin
       (a, b) => Number(b.expired) - Number(a.expired) || (a.expires ?? "~").localeCompare(b.expires ?? "~"),
     ),
     missing,
+  };
+}
+
+/**
+ * GET /api/v1/readiness/trend?range=7d[&step=…]: each cluster's score over the range, from the
+ * kaika_audit_score gauge as Prometheus scraped it (kaika keeps no history of its own).
+ */
+export async function readinessTrend(
+  ctx: DashboardContext,
+  rangeText: string,
+  stepText: string | undefined,
+  now: Date = new Date(),
+): Promise<ReadinessTrendResponse> {
+  const grid = gridOf(rangeText, stepText, now);
+  const prometheus = prometheusOf(ctx, "the readiness score's trend");
+  const series = await prometheus
+    .queryRange("max by (cluster) (kaika_audit_score)", {
+      start: grid.start,
+      end: grid.end,
+      stepSeconds: grid.stepSeconds,
+    })
+    .catch(unavailable);
+  return {
+    range: rangeText,
+    stepSeconds: grid.stepSeconds,
+    timestamps: grid.timestamps,
+    series: series
+      .map((s) => ({ cluster: s.labels.cluster || null, values: onGrid(grid, s.points) }))
+      .sort((a, b) => (a.cluster ?? "").localeCompare(b.cluster ?? "")),
   };
 }

@@ -13,7 +13,7 @@ import { checkCsrf, checkSameOrigin, ensureCsrfToken } from "./csrf.ts";
 import { EventHub, type EventHubOptions } from "./events.ts";
 import { clusterView, contactTimeOnly, FleetJson, syncView } from "./fleet-view.ts";
 import { ApiError, type Encoded, objectName, Query, send, sendJson } from "./http.ts";
-import { readiness } from "./readiness-view.ts";
+import { readiness, readinessTrend } from "./readiness-view.ts";
 import { endSession, readSignIn, startSession } from "./session.ts";
 import { sloSeries, slos } from "./slo-view.ts";
 import { StaticAssets } from "./static.ts";
@@ -204,6 +204,12 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
       handler: async ({ query }) => versionsDiff(ctx, query.required("a"), query.required("b")),
     },
     { method: "GET", pattern: api("/readiness"), handler: async () => readiness(ctx) },
+    {
+      method: "GET",
+      pattern: api("/readiness/trend"),
+      query: ["range", "step"],
+      handler: async ({ query }) => readinessTrend(ctx, query.get("range") ?? "7d", query.get("step")),
+    },
     { method: "GET", pattern: api("/slos"), handler: async () => slos(ctx) },
     {
       method: "GET",

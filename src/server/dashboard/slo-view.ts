@@ -4,36 +4,13 @@
  * Without a Prometheus, or with one that does not answer, the endpoints answer 503 saying which.
  */
 import { parseDuration } from "../../ledger/index.ts";
-import {
-  type PrometheusClient,
-  PrometheusError,
-  readSloStatus,
-  type SloReading,
-  sloLabelNames,
-  sloMetrics,
-} from "../../slo/index.ts";
+import { readSloStatus, type SloReading, sloLabelNames, sloMetrics } from "../../slo/index.ts";
 import { promString } from "../../slo/promql.ts";
 import type { DashboardContext } from "./context.ts";
 import { readyOf } from "./fleet-view.ts";
-import { ApiError, badParameter, notFound } from "./http.ts";
+import { notFound } from "./http.ts";
+import { gridOf, onGrid, prometheusOf, unavailable } from "./series.ts";
 import type { SeriesLine, SloReadingView, SloSeriesResponse, SlosResponse, SloView } from "./types.ts";
-
-function prometheusOf(ctx: DashboardContext): PrometheusClient {
-  if (!ctx.prometheus)
-    throw new ApiError(503, "no Prometheus configured: start kaika with --prometheus-url to see error budgets", {
-      reason: "NotConfigured",
-    });
-  return ctx.prometheus;
-}
-
-function unavailable(error: unknown): never {
-  if (error instanceof PrometheusError)
-    throw new ApiError(503, `Prometheus did not answer: ${error.message}`, {
-      reason: "PrometheusUnavailable",
-      cause: error,
-    });
-  throw error;
-}
 
 const readingView = (r: SloReading): SloReadingView => ({
   labels: r.labels,
@@ -59,7 +36,7 @@ function worst(
 
 /** GET /api/v1/slos */
 export async function slos(ctx: DashboardContext): Promise<SlosResponse> {
-  const prometheus = prometheusOf(ctx);
+  const prometheus = prometheusOf(ctx, "error budgets");
   const readings = await readSloStatus(prometheus).catch(unavailable);
   const byId = new Map<string, SloReading[]>();
   for (const r of readings) byId.set(r.id, [...(byId.get(r.id) ?? []), r]);
@@ -102,9 +79,6 @@ export async function slos(ctx: DashboardContext): Promise<SlosResponse> {
   return { prometheus: prometheus.url, slos: views };
 }
 
-const minRangeMs = 5 * 60_000;
-const maxRangeMs = 400 * 86_400_000;
-
 /** GET /api/v1/slos/{ns}/{name}/series?range=6h[&step=60s]: budget left and burn rates over the range. */
 export async function sloSeries(
   ctx: DashboardContext,
@@ -114,38 +88,19 @@ export async function sloSeries(
   stepText: string | undefined,
   now: Date = new Date(),
 ): Promise<SloSeriesResponse> {
-  const rangeMs = parseDuration(rangeText);
-  if (rangeMs === undefined || rangeMs < minRangeMs || rangeMs > maxRangeMs)
-    throw badParameter("range", `"${rangeText}": a duration from 5m to 400d, e.g. 6h, 7d`);
-  let stepSeconds = Math.max(15, Math.ceil(rangeMs / 1000 / 300));
-  if (stepText !== undefined) {
-    const stepMs = parseDuration(stepText);
-    if (stepMs === undefined || stepMs < 1000) throw badParameter("step", `"${stepText}": a duration of at least 1s`);
-    stepSeconds = Math.round(stepMs / 1000);
-    if (rangeMs / 1000 / stepSeconds > 11_000)
-      throw badParameter("step", `${stepText} over ${rangeText} is more than 11,000 points: use a larger step`);
-  }
+  const grid = gridOf(rangeText, stepText, now);
   const id = `${namespace}/${name}`;
   if (!ctx.caches.slos?.get(id)) throw notFound(`ServiceLevelObjective ${id}`);
-  const prometheus = prometheusOf(ctx);
-  // Up to now, not to the last whole step: with a 1d range (288 s steps) a young SLO would show nothing.
-  const end = Math.floor(now.getTime() / 1000);
-  const start = end - Math.floor(rangeMs / 1000 / stepSeconds) * stepSeconds;
-  const range = { start: new Date(start * 1000), end: new Date(end * 1000), stepSeconds };
+  const prometheus = prometheusOf(ctx, "error budgets");
+  const range = { start: grid.start, end: grid.end, stepSeconds: grid.stepSeconds };
   const selector = `${sloLabelNames.id}=${promString(id)}`;
   const burnPrefix = sloMetrics.burnRate("");
   const [budget, burns] = await Promise.all([
     prometheus.queryRange(`${sloMetrics.budgetRemaining}{${selector}}`, range),
     prometheus.queryRange(`{__name__=~${promString(`${burnPrefix}.+`)},${selector}}`, range),
   ]).catch(unavailable);
-  const timestamps: number[] = [];
-  for (let t = start; t <= end; t += stepSeconds) timestamps.push(t);
   const line = (metric: string, window: string | null, series: (typeof budget)[number]): SeriesLine => {
-    const values: (number | null)[] = timestamps.map(() => null);
-    for (const [t, v] of series.points) {
-      const i = Math.round((t - start) / stepSeconds);
-      if (i >= 0 && i < values.length) values[i] = Number.isFinite(v) ? v : null;
-    }
+    const values = onGrid(grid, series.points);
     const labels = Object.fromEntries(
       Object.entries(series.labels).filter(([k]) => k !== "__name__" && !k.startsWith("slo_")),
     );
@@ -155,8 +110,8 @@ export async function sloSeries(
   return {
     id,
     range: rangeText,
-    stepSeconds,
-    timestamps,
+    stepSeconds: grid.stepSeconds,
+    timestamps: grid.timestamps,
     series: [
       ...budget.map((s) => line("budgetRemaining", null, s)),
       ...burns

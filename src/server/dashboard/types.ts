@@ -461,6 +461,16 @@ export interface SlosResponse {
   readonly slos: readonly SloView[];
 }
 
+/** GET /api/v1/readiness/trend: the score of each audited cluster over time, from Prometheus. */
+export interface ReadinessTrendResponse {
+  readonly range: string;
+  readonly stepSeconds: number;
+  /** Unix seconds, start to end by step. */
+  readonly timestamps: readonly number[];
+  /** One line per cluster: null is the cluster kaika runs in; values 0–100, null where not scraped. */
+  readonly series: readonly { readonly cluster: string | null; readonly values: readonly (number | null)[] }[];
+}
+
 /** One line of a chart: values aligned with the answer's timestamps (null where Prometheus has no point). */
 export interface SeriesLine {
   /** budgetRemaining or burnRate */

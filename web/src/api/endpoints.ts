@@ -5,6 +5,7 @@ import type {
   DiffResponse,
   FleetResponse,
   ReadinessResponse,
+  ReadinessTrendResponse,
   SessionResponse,
   SloSeriesResponse,
   SlosResponse,
@@ -53,6 +54,9 @@ export const api = {
       signal,
     ),
   readiness: (signal?: AbortSignal) => getJson<ReadinessResponse>("/readiness", signal),
+  /** Each cluster's readiness score over `range` (from Prometheus). */
+  readinessTrend: (range: string, signal?: AbortSignal) =>
+    getJson<ReadinessTrendResponse>(`/readiness/trend${query({ range })}`, signal),
   slos: (signal?: AbortSignal) => getJson<SlosResponse>("/slos", signal),
   sloSeries: (namespace: string, name: string, range: string | undefined, signal?: AbortSignal) =>
     getJson<SloSeriesResponse>(`/slos/${seg(namespace)}/${seg(name)}/series${query({ range })}`, signal),

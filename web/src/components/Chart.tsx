@@ -19,6 +19,7 @@ export function Chart({
   height = 220,
   yFormat = (v) => String(v),
   threshold,
+  yRange,
 }: {
   /** The accessible name of the chart (a canvas says nothing by itself). */
   title: string;
@@ -28,6 +29,8 @@ export function Chart({
   yFormat?: (v: number) => string;
   /** A horizontal line (e.g. burn rate 1 or the gate's max). */
   threshold?: { value: number; label: string } | undefined;
+  /** A fixed y axis (e.g. 0–100 for a score) instead of one fitted to the data. */
+  yRange?: readonly [number, number] | undefined;
 }) {
   const box = useRef<HTMLDivElement>(null);
 
@@ -46,6 +49,8 @@ export function Chart({
           stroke: cssVar(l.color),
           width: 2,
           spanGaps: false,
+          // A young or sparse series is a few dots, which a line alone would not show.
+          points: { show: l.values.filter((v) => v !== null).length < 30, size: 5 },
           ...(l.dash ? { dash: [6, 4] } : {}),
           value: (_u: uPlot, v: number | null) => (v === null || v === undefined ? "—" : yFormat(v)),
         })),
@@ -63,6 +68,7 @@ export function Chart({
           series,
           axes: [axis, { ...axis, size: 56, values: (_u, vals) => vals.map((v) => yFormat(v)) }],
           legend: { show: true },
+          ...(yRange ? { scales: { y: { range: [yRange[0], yRange[1]] as uPlot.Range.MinMax } } } : {}),
           cursor: { drag: { x: true, y: false } },
         },
         data,
@@ -81,7 +87,7 @@ export function Chart({
       media.removeEventListener("change", draw);
       plot?.destroy();
     };
-  }, [timestamps, lines, height, yFormat, threshold]);
+  }, [timestamps, lines, height, yFormat, threshold, yRange]);
 
   return <div className="chart" ref={box} role="img" aria-label={title} />;
 }

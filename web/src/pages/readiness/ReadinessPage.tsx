@@ -1,5 +1,5 @@
 /** Readiness: the audit's findings by check, namespace or cluster, each with why and fix; exemptions and their expiry; scores. */
-import { useMemo } from "react";
+import { type ReactNode, useMemo } from "react";
 import { api } from "../../api/endpoints.ts";
 import type { FindingGroup, FindingView, ReadinessResponse } from "../../api/types.ts";
 import { useResource } from "../../api/use-resource.ts";
@@ -10,6 +10,7 @@ import { RelTime } from "../../components/RelTime.tsx";
 import { StatusBadge } from "../../components/StatusBadge.tsx";
 import { TableScroll } from "../../components/TableScroll.tsx";
 import { type Column, VirtualTable } from "../../components/VirtualTable.tsx";
+import { ScoreTrend } from "./ScoreTrend.tsx";
 
 export function ReadinessPage() {
   const readiness = useResource("readiness", (signal) => api.readiness(signal), {
@@ -19,7 +20,7 @@ export function ReadinessPage() {
     <>
       <PageHeader title="Readiness" lead="What is unsafe for production, where, why it matters and how to fix it." />
       <Async resource={readiness} rows={10}>
-        {(data) => <ReadinessView data={data} />}
+        {(data) => <ReadinessView data={data} trend={<ScoreTrend />} />}
       </Async>
     </>
   );
@@ -79,7 +80,7 @@ const findingColumns: Column<FindingView>[] = [
 ];
 
 /** The readiness page's content for one answer (also rendered by the states gallery). */
-export function ReadinessView({ data }: { data: ReadinessResponse }) {
+export function ReadinessView({ data, trend }: { data: ReadinessResponse; trend?: ReactNode }) {
   const [by, setBy] = useQueryParam("by", "check");
   const [q, setQ] = useQueryParam("q");
   const [sel, setSel] = useQueryParam("finding");
@@ -143,6 +144,7 @@ export function ReadinessView({ data }: { data: ReadinessResponse }) {
           tone={expiring.length ? "warn" : undefined}
         />
       </div>
+      {trend}
 
       <div className="grid" style={{ gridTemplateColumns: "minmax(0, 3fr) minmax(0, 2fr)" }}>
         <section className="panel" aria-labelledby="groups-title">

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { auditScore } from "./readiness-view.ts";
+import { auditScore } from "./score.ts";
 
 const audit = (
   objects: number,
