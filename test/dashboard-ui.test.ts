@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { KubeApi } from "../src/kube/api.ts";
-import type { KubeObject } from "../src/kube/types.ts";
+import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { freePort } from "../src/localfleet/ports.ts";
 import type { FleetResponse } from "../src/server/dashboard/types.ts";
 import { parseSloSources, ruleFile } from "../src/slo/index.ts";
@@ -247,6 +247,34 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     const matrix = page.getByRole("region", { name: "State of each Sync on each cluster" });
     assert.equal(await matrix.locator(".cell-dot.ok").count(), 2, "the Sync applied on both clusters");
     await shoot("fleet-matrix");
+  });
+
+  it("fleet page: a hand scale shows as drift without a reload, and kaika reverts it", async () => {
+    await open("/fleet", "staging");
+    const drift = page.locator(".stat", { hasText: "Drift" }).locator(".value");
+    const before = Number(await drift.textContent());
+    const prod = KubeApi.load({ path: fleet().clusters[1]?.kubeconfigPath ?? "" });
+    const Deployment = gvk("apps/v1", "Deployment");
+    try {
+      await prod.patch(Deployment, "web", "shop", { spec: { replicas: 5 } }, "merge");
+      await eventually(
+        "the Drift figure rises on the open page",
+        async () => Number(await drift.textContent()),
+        (n) => n > before,
+        60_000,
+      );
+      const row = page.getByRole("region", { name: "Clusters of the fleet" }).locator("tr", { hasText: "tokyo" });
+      assert.ok((await row.locator(".badge.warn").count()) > 0, "prod's row shows its drift");
+      await shoot("fleet-drift");
+      await eventually(
+        "prod's web back to 2 replicas",
+        async () => ((await prod.get(Deployment, "web", "shop")).spec as { replicas: number }).replicas,
+        (n) => n === 2,
+        30_000,
+      );
+    } finally {
+      await prod.close();
+    }
   });
 
   it("sync page: applied commit, objects; a push shows up without a reload", async () => {
