@@ -330,6 +330,7 @@ describe("dashboard API", { timeout: 900_000 }, () => {
     const then = await get<VersionsResponse>(`/api/v1/versions?at=${encodeURIComponent(before)}`);
     assert.equal(then.services.find((s) => s.service === "web")?.clusters.prod, "1.0");
     const now = await get<VersionsResponse>("/api/v1/versions");
+    assert.ok(now.earliest !== null && Date.parse(now.earliest) <= Date.parse(before), `earliest ${now.earliest}`);
     assert.deepEqual(now.clusters, ["prod", "staging"]);
     assert.equal(now.services.find((s) => s.service === "web")?.clusters.prod, "1.1");
     const diff = await get<VersionsDiffResponse>(

@@ -319,7 +319,14 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     ).then(() => beforePush);
     await open(`/versions?at=${encodeURIComponent(earlier)}`, "Services × clusters");
     await matrix.getByText("1.0").first().waitFor({ timeout: 30_000 });
-    await page.getByRole("slider").waitFor();
+    // The slider spans the ledger's records: Home goes to the first, when 1.0 ran.
+    await open("/versions", "Services × clusters");
+    await matrix.getByText("1.1").first().waitFor({ timeout: 30_000 });
+    await page.getByRole("slider").focus();
+    await page.keyboard.press("Home");
+    await page.waitForURL(/[?&]at=/);
+    await matrix.getByText("1.0").first().waitFor({ timeout: 30_000 });
+    assert.equal(await matrix.getByText("1.1").count(), 0, "at the first record nothing ran 1.1 yet");
   });
 
   it("readiness page: the audit with why and fix", async () => {

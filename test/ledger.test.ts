@@ -122,7 +122,9 @@ function suite(backend: Backend): void {
       const location = await backend.location();
       const ledger = await openLedger(location);
       try {
+        assert.equal(await ledger.earliest(), null, "an empty ledger has no first record");
         await history(ledger);
+        assert.deepEqual(await ledger.earliest(), at(0), "the first record is the first apply");
         const early = await ledger.versions({ at: at(0.5) });
         assert.deepEqual(early.clusters, ["kaika-1", "kaika-2", "kaika-3"]);
         assert.deepEqual(early.services, [

@@ -49,6 +49,11 @@ export class StoreLedger implements Ledger {
     return buildMatrix(at, await this.#store.latest(at.getTime(), query.cluster));
   }
 
+  async earliest(): Promise<Date | null> {
+    const ms = await this.#store.earliest();
+    return ms === null ? null : new Date(ms);
+  }
+
   async diff(a: Side, b: Side): Promise<VersionDiff> {
     const now = new Date();
     const left = { cluster: a.cluster, at: a.at ?? now };

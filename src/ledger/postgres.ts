@@ -3,6 +3,7 @@ import pg from "pg";
 import { LedgerError } from "./errors.ts";
 import { createSchemaTable, migrations } from "./schema.ts";
 import {
+  earliestSql,
   type HistoryRow,
   historySql,
   type LatestRow,
@@ -182,6 +183,11 @@ class PostgresStore implements Store {
   async history(sync: string, cluster: string | undefined, limit: number): Promise<HistoryRow[]> {
     const params = cluster === undefined ? [sync, limit] : [sync, cluster, limit];
     return (await this.#pool.query<HistoryRow>(numbered(historySql(cluster !== undefined)), params)).rows;
+  }
+
+  async earliest(): Promise<number | null> {
+    const row = (await this.#pool.query<{ time: string | number }>(earliestSql)).rows[0];
+    return row === undefined ? null : Number(row.time);
   }
 
   async close(): Promise<void> {

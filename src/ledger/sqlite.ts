@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { LedgerError } from "./errors.ts";
 import { createSchemaTable, migrations } from "./schema.ts";
 import {
+  earliestSql,
   type HistoryRow,
   historySql,
   type LatestRow,
@@ -152,6 +153,11 @@ class SqliteStore implements Store {
   async history(sync: string, cluster: string | undefined, limit: number): Promise<HistoryRow[]> {
     const params = cluster === undefined ? [sync, limit] : [sync, cluster, limit];
     return this.#prepare(historySql(cluster !== undefined)).all(...params) as HistoryRow[];
+  }
+
+  async earliest(): Promise<number | null> {
+    const row = this.#prepare(earliestSql).get() as { time: number | bigint } | undefined;
+    return row === undefined ? null : Number(row.time);
   }
 
   async close(): Promise<void> {

@@ -80,6 +80,12 @@ export function historySql(oneCluster: boolean): string {
     WHERE c.sync = ?${oneCluster ? " AND o.cluster = ?" : ""} ORDER BY c.time DESC, c.id DESC LIMIT ?`;
 }
 
+/**
+ * The time of the first change recorded: the row with the lowest id (one probe of the primary key;
+ * rows are written as changes happen, so it is the oldest but for clock skew between writers).
+ */
+export const earliestSql = "SELECT time FROM ledger_changes ORDER BY id LIMIT 1";
+
 /** A database the ledger keeps its tables in. */
 export interface Store {
   readonly location: string;
@@ -96,6 +102,8 @@ export interface Store {
   latest(at: number, cluster?: string | undefined): Promise<LatestRow[]>;
   /** One Sync's change rows, newest first. */
   history(sync: string, cluster: string | undefined, limit: number): Promise<HistoryRow[]>;
+  /** The time (ms) of the first change recorded, or null for an empty ledger. */
+  earliest(): Promise<number | null>;
   close(): Promise<void>;
 }
 

@@ -142,5 +142,7 @@ export interface Ledger {
   diff(a: Side, b: Side): Promise<VersionDiff>;
   /** The changes one Sync recorded, newest first (a scan of the change table: no index on the Sync). */
   history(query: HistoryQuery): Promise<HistoryChange[]>;
+  /** When the first change was recorded, or null when there is none: how far back `versions` can answer. */
+  earliest(): Promise<Date | null>;
   close(): Promise<void>;
 }

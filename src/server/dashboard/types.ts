@@ -319,6 +319,8 @@ export interface WorkloadView {
 /** GET /api/v1/versions */
 export interface VersionsResponse {
   readonly at: string;
+  /** When the ledger recorded its first change (null: none yet): the time slider starts there. */
+  readonly earliest: string | null;
   readonly clusters: readonly string[];
   /** Rows: service → cluster → version (absent where it does not run). */
   readonly services: readonly { readonly service: string; readonly clusters: Readonly<Record<string, string>> }[];

@@ -22,9 +22,10 @@ export function sideParameter(field: string, text: string): Side {
   return at < 0 ? { cluster } : { cluster, at: timeParameter(field, text.slice(at + 1)) };
 }
 
-function matrixView(matrix: VersionMatrix): VersionsResponse {
+function matrixView(matrix: VersionMatrix, earliest: Date | null): VersionsResponse {
   return {
     at: matrix.at.toISOString(),
+    earliest: earliest?.toISOString() ?? null,
     clusters: matrix.clusters,
     services: matrix.services.map((s) => ({ service: s.service, clusters: s.clusters })),
     workloads: matrix.workloads.map((w) => ({
@@ -50,7 +51,7 @@ export async function versions(
 ): Promise<VersionsResponse> {
   const when = at === undefined ? undefined : timeParameter("at", at);
   const ledger = await ctx.ledger.open();
-  return matrixView(await ledger.versions({ cluster, at: when }));
+  return matrixView(await ledger.versions({ cluster, at: when }), await ledger.earliest());
 }
 
 /** GET /api/v1/versions/diff?a=CLUSTER[@TIME]&b=CLUSTER[@TIME] */

@@ -307,6 +307,7 @@ export function versionsFixture(clusters = 6, services = 40): VersionsResponse {
   });
   return {
     at: new Date(base).toISOString(),
+    earliest: new Date(base - 21 * 86_400_000).toISOString(),
     clusters: names,
     services: rows,
     workloads: [],

@@ -1,9 +1,12 @@
-/** Picks the point in time of the versions page: a slider over the last 30 days, a date-time field, and "now". */
+/**
+ * Picks the point in time of the versions page: a slider from the ledger's first record to now (the last
+ * 30 days while that is not known), a date-time field for any time, and "now".
+ */
 import { useEffect, useState } from "react";
 import { absolute } from "../../components/format.ts";
 
-const spanMs = 30 * 24 * 3600 * 1000;
-const stepMs = 15 * 60 * 1000;
+const defaultSpanMs = 30 * 24 * 3600 * 1000;
+const secondMs = 1000;
 
 /** A time as the value of a datetime-local field (local time, minutes). */
 export function toLocalInput(ms: number): string {
@@ -12,8 +15,21 @@ export function toLocalInput(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-export function TimeSlider({ at, setAt }: { at: string; setAt: (iso: string) => void }) {
+export function TimeSlider({
+  at,
+  setAt,
+  earliest,
+}: {
+  at: string;
+  setAt: (iso: string) => void;
+  /** The ledger's first record (ISO), or null while unknown or empty. */
+  earliest: string | null;
+}) {
   const [now] = useState(() => Date.now());
+  const first = earliest ? Date.parse(earliest) : Number.NaN;
+  // From the first record, in about 500 steps of whole seconds.
+  const spanMs = Number.isNaN(first) ? defaultSpanMs : Math.max(secondMs, now - first);
+  const stepMs = Math.max(secondMs, Math.round(spanMs / 500 / secondMs) * secondMs);
   const parsed = at ? Date.parse(at) : Number.NaN;
   const value = Number.isNaN(parsed) ? now : parsed;
   // The slider moves freely; the URL (and the fetch) follow when it rests.
@@ -56,6 +72,7 @@ export function TimeSlider({ at, setAt }: { at: string; setAt: (iso: string) => 
       </button>
       <span className="count" aria-live="polite">
         {at ? `showing ${absolute(at)}` : "showing now (live)"}
+        {earliest && <> · records since {absolute(earliest)}</>}
       </span>
     </div>
   );

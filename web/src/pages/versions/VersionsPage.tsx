@@ -42,7 +42,7 @@ export function VersionsPage() {
         lead="Which version of each service runs on each cluster — now, or at any time the ledger remembers."
       />
       <section className="panel" aria-label="Point in time">
-        <TimeSlider at={at} setAt={setAt} />
+        <TimeSlider at={at} setAt={setAt} earliest={versions.data?.earliest ?? null} />
       </section>
       <div style={{ height: 16 }} />
       <Async resource={versions} rows={8}>
