@@ -223,7 +223,9 @@ async function main(): Promise<void> {
       );
       for (;;) {
         const view = await fleetNow();
-        const syncsCurrent = view.syncs.every((s) => s.clusters.length === size);
+        const syncsCurrent = view.syncs.every(
+          (s) => Object.values(s.clusterStates).reduce((a, b) => a + b, 0) === size,
+        );
         if (view.clusters.length === size && view.syncs.length === syncCount && syncsCurrent) break;
         await new Promise((r) => setTimeout(r, 500));
       }

@@ -229,7 +229,7 @@ describe("dashboard API", { timeout: 900_000 }, () => {
     assert.ok(sync?.fleet);
     assert.ok(sync.revision?.endsWith(commits[0]!), sync.revision ?? "");
     assert.equal(sync.source.name, "fleet");
-    assert.equal(sync.clusters.length, 2);
+    assert.deepEqual(sync.clusterStates, { Applied: 2 });
     assert.equal(sync.source.url, repo.url);
     assert.deepEqual(
       sync.rollout?.waves.map((w) => [w.name, w.clusters, w.soak]),
@@ -264,7 +264,7 @@ describe("dashboard API", { timeout: 900_000 }, () => {
     assert.equal(detail.spec.policyMode, "warn");
     const byDefault = await get<SyncDetailResponse>("/api/v1/syncs/kaika-system/web");
     assert.deepEqual(
-      byDefault.sync.clusters.map((c) => [c.name, c.wave, c.state]),
+      byDefault.clusters.map((c) => [c.name, c.wave, c.state]),
       [
         ["prod", "prod", "Applied"],
         ["staging", "staging", "Applied"],

@@ -150,10 +150,16 @@ export function syncView(sync: SyncObject, source: GitSourceObject | undefined):
     revision: (fleet ? s.rollout?.revision : s.lastAppliedRevision) ?? s.lastAppliedRevision ?? null,
     ready: readyOf(sync),
     rollout: rolloutView(sync),
-    clusters: syncClusters(sync),
+    clusterStates: clusterStates(sync),
     violations: s.violations?.length ?? 0,
     failures: s.failures?.length ?? 0,
   };
+}
+
+function clusterStates(sync: SyncObject): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of (sync.status as SyncStatus | undefined)?.clusters ?? []) counts[c.state] = (counts[c.state] ?? 0) + 1;
+  return counts;
 }
 
 /** Per targeted cluster, as a fleet Sync's status lists it. */

@@ -16,7 +16,7 @@ import { NotFoundError } from "../../kube/errors.ts";
 import { gvk, type KubeObject } from "../../kube/types.ts";
 import { type CommitInfo, readCommit } from "../../source/index.ts";
 import type { DashboardContext } from "./context.ts";
-import { syncView } from "./fleet-view.ts";
+import { syncClusters, syncView } from "./fleet-view.ts";
 import { ApiError, badParameter, notFound } from "./http.ts";
 import type { CommitView, EventView, HistoryEntry, ObjectsView, ObjectView, SyncDetailResponse } from "./types.ts";
 
@@ -250,6 +250,7 @@ export async function syncDetail(
   const spec = sync.spec;
   return {
     sync: syncView(sync, ctx.caches.sources.get(`${namespace}/${spec.sourceRef.name}`)),
+    clusters: syncClusters(sync),
     spec: {
       renderer: spec.renderer ?? "auto",
       interval: spec.interval ?? "10m",

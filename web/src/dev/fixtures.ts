@@ -9,6 +9,7 @@ import type {
   ReadinessResponse,
   SloSeriesResponse,
   SlosResponse,
+  SyncClusterView,
   SyncDetailResponse,
   SyncView,
   VersionsResponse,
@@ -28,6 +29,9 @@ function rev(i: number): string {
 
 const iso = (msAgo: number, now = base) => new Date(now - msAgo).toISOString();
 
+/** Each fixture Sync's per-cluster rows (the detail's `clusters`). */
+const syncRows = new WeakMap<SyncView, SyncClusterView[]>();
+
 /** A fleet of `clusters` clusters and `syncs` Syncs (every Sync targets every cluster). */
 export function fleetFixture(clusters: number, syncs: number, now = base): FleetResponse {
   const syncViews: SyncView[] = [];
@@ -41,7 +45,23 @@ export function fleetFixture(clusters: number, syncs: number, now = base): Fleet
     const name = syncs > apps.length ? `${app}-${Math.floor(j / apps.length) + 1}` : app;
     const rolling = j === 1 || j === 7;
     const failing = j === 3;
-    syncViews.push({
+    const rows: SyncClusterView[] = names.map((c, i) => ({
+      name: c,
+      wave: c.includes("staging") ? "staging" : "prod",
+      desiredRevision: rev(j + (rolling ? 1 : 0)),
+      revision: failing && i % 7 === 2 ? rev(j - 1) : rev(j),
+      state:
+        failing && i % 7 === 2
+          ? "Failed"
+          : i % 23 === 5
+            ? "Unreachable"
+            : rolling && i % 3 === 0
+              ? "Progressing"
+              : "Applied",
+      message: failing && i % 7 === 2 ? "admission webhook denied the request" : null,
+      lastAppliedTime: iso((i * 37 + j * 11) * 60e3, now),
+    }));
+    const view: SyncView = {
       namespace: "kaika-system",
       name,
       source: { name: "fleet", url: "https://git.example.com/platform/fleet.git", revision: rev(j + 1) },
@@ -112,25 +132,14 @@ export function fleetFixture(clusters: number, syncs: number, now = base): Fleet
             ],
           }
         : null,
-      clusters: names.map((c, i) => ({
-        name: c,
-        wave: c.includes("staging") ? "staging" : "prod",
-        desiredRevision: rev(j + (rolling ? 1 : 0)),
-        revision: failing && i % 7 === 2 ? rev(j - 1) : rev(j),
-        state:
-          failing && i % 7 === 2
-            ? "Failed"
-            : i % 23 === 5
-              ? "Unreachable"
-              : rolling && i % 3 === 0
-                ? "Progressing"
-                : "Applied",
-        message: failing && i % 7 === 2 ? "admission webhook denied the request" : null,
-        lastAppliedTime: iso((i * 37 + j * 11) * 60e3, now),
-      })),
+      clusterStates: Object.fromEntries(
+        [...new Set(rows.map((r) => r.state))].map((st) => [st, rows.filter((r) => r.state === st).length]),
+      ),
       violations: j % 4 === 0 ? 3 : 0,
       failures: failing ? 2 : 0,
-    });
+    };
+    syncViews.push(view);
+    syncRows.set(view, rows);
   }
   const clusterViews: ClusterView[] = names.map((name, i) => {
     const unreachable = i % 23 === 5;
@@ -157,7 +166,7 @@ export function fleetFixture(clusters: number, syncs: number, now = base): Fleet
         : { status: "True", reason: "Reachable", message: "" },
       audit: null,
       syncs: syncViews.map((s) => {
-        const c = s.clusters[i];
+        const c = syncRows.get(s)?.[i];
         return {
           sync: `${s.namespace}/${s.name}`,
           revision: c?.revision ?? null,
@@ -187,8 +196,10 @@ export function syncDetailFixture(fleet: FleetResponse = fleetFixture(3, 4)): Sy
     "PodDisruptionBudget",
     "ServiceAccount",
   ];
+  const clusters = syncRows.get(sync) ?? [];
   return {
     sync,
+    clusters,
     spec: {
       renderer: "kustomize",
       interval: "1m",
@@ -209,7 +220,7 @@ export function syncDetailFixture(fleet: FleetResponse = fleetFixture(3, 4)): Sy
       missing: null,
     },
     objects: {
-      cluster: sync.clusters[0]?.name ?? null,
+      cluster: clusters[0]?.name ?? null,
       total: 18,
       error: null,
       items: Array.from({ length: 18 }, (_, i) => {
@@ -277,7 +288,7 @@ export function syncDetailFixture(fleet: FleetResponse = fleetFixture(3, 4)): Sy
       missing: null,
       entries: Array.from({ length: 8 }, (_, i) => ({
         time: iso(i * 3 * 3600e3),
-        cluster: sync.clusters[i % Math.max(1, sync.clusters.length)]?.name ?? "kaika-1",
+        cluster: clusters[i % Math.max(1, clusters.length)]?.name ?? "kaika-1",
         revision: rev(8 - i),
         action: i % 3 === 2 ? "pruned" : "applied",
         kind: "Deployment",

@@ -118,7 +118,7 @@ export function SyncDetail({ d, reload }: { d: SyncDetailResponse; reload: () =>
             <dt>Service account</dt>
             <dd>{d.spec.serviceAccountName ?? <span className="muted">kaika's own</span>}</dd>
             <dt>Targets</dt>
-            <dd>{s.fleet ? `${s.clusters.length} clusters` : "the admin cluster"}</dd>
+            <dd>{s.fleet ? `${d.clusters.length} clusters` : "the admin cluster"}</dd>
           </dl>
         </Panel>
       </div>
@@ -161,7 +161,7 @@ export function SyncDetail({ d, reload }: { d: SyncDetailResponse; reload: () =>
 
       {s.fleet && (
         <Panel title="Clusters" subtitle="What this Sync runs on each targeted cluster" flush>
-          <SyncClusters clusters={s.clusters} />
+          <SyncClusters clusters={d.clusters} />
         </Panel>
       )}
 
@@ -173,8 +173,8 @@ export function SyncDetail({ d, reload }: { d: SyncDetailResponse; reload: () =>
             : `${d.objects.total} in the inventory`
         }
         actions={
-          s.fleet && s.clusters.length > 0 ? (
-            <ClusterPicker names={s.clusters.map((c) => c.name)} current={d.objects.cluster} />
+          s.fleet && d.clusters.length > 0 ? (
+            <ClusterPicker names={d.clusters.map((c) => c.name)} current={d.objects.cluster} />
           ) : undefined
         }
         flush

@@ -13,8 +13,9 @@ import { patchFleet } from "../fleet/FleetPage.tsx";
 import { syncState } from "../fleet/fleet-filter.ts";
 
 function clusterCounts(s: SyncView) {
-  const by = (st: string) => s.clusters.filter((c) => c.state === st).length;
-  return { applied: by("Applied"), failed: by("Failed") + by("Unreachable"), total: s.clusters.length };
+  const by = (st: string) => s.clusterStates[st] ?? 0;
+  const total = Object.values(s.clusterStates).reduce((a, b) => a + b, 0);
+  return { applied: by("Applied"), failed: by("Failed") + by("Unreachable"), total };
 }
 
 const columns: Column<SyncView>[] = [
