@@ -16,6 +16,7 @@ import { NotFoundError } from "../src/kube/errors.ts";
 import { gvk } from "../src/kube/types.ts";
 import type { SessionState } from "../src/localfleet/session.ts";
 import { alive } from "./support/process.ts";
+import { eventually } from "./support/wait.ts";
 
 const exec = promisify(execFile);
 const script = fileURLToPath(new URL("../scripts/demo", import.meta.url));
@@ -125,6 +126,26 @@ describe("make demo", () => {
     const fleetView = (await (await fetch(`${dashboard}/api/v1/fleet`)).json()) as { clusters: { name: string }[] };
     assert.deepEqual(fleetView.clusters.map((c) => c.name).sort(), ["prod-east", "prod-west", "staging"]);
     assert.match(await (await fetch(`${dashboard}/`)).text(), /<div id="root">|<!doctype html>/i);
+    // Every page's data is there on the demo fleet: versions from the ledger, SLO budgets from the
+    // demo's Prometheus, the readiness audit, and topology saying it is not configured.
+    const read = async <T>(path: string): Promise<T> => {
+      const res = await fetch(`${dashboard}/api/v1/${path}`);
+      assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
+      return (await res.json()) as T;
+    };
+    const versions = await read<{ services: { service: string }[]; earliest: string | null }>("versions");
+    assert.ok(versions.services.length >= 10 && versions.earliest, `the shop's services: ${versions.services.length}`);
+    const slos = await read<{ slos: unknown[] }>("slos");
+    assert.equal(slos.slos.length, 12, "the example repository's 12 SLOs");
+    type Budgets = { slos: { errorBudgetRemaining: number | null }[] };
+    await eventually(
+      "the readiness audit and the SLO budgets",
+      async () => ({ readiness: await read<{ scopes: unknown[] }>("readiness"), budgets: await read<Budgets>("slos") }),
+      ({ readiness, budgets }) =>
+        readiness.scopes.length > 0 && budgets.slos.some((s) => s.errorBudgetRemaining !== null),
+      120_000,
+    );
+    assert.equal((await read<{ configured: boolean }>("topology")).configured, false);
 
     const admin = api("kaika-1");
     try {
