@@ -6,6 +6,7 @@ import { useResource } from "../../api/use-resource.ts";
 import { useQueryParam } from "../../app/router.tsx";
 import { Chart, type ChartLine } from "../../components/Chart.tsx";
 import { Async, EmptyState } from "../../components/DataState.tsx";
+import { RangePicker } from "../../components/RangePicker.tsx";
 
 const ranges = ["1h", "1d", "7d", "30d"] as const;
 const scoreRange = [0, 100] as const;
@@ -51,14 +52,7 @@ export function ScoreTrend() {
           <h2 id="trend-title">Score trend</h2>
           <p>Each cluster's score at its audits, as Prometheus recorded it.</p>
         </div>
-        <fieldset className="segmented">
-          <legend className="visually-hidden">Range</legend>
-          {ranges.map((r) => (
-            <button key={r} type="button" aria-pressed={range === r} onClick={() => setRange(r)}>
-              {r}
-            </button>
-          ))}
-        </fieldset>
+        <RangePicker ranges={ranges} value={range} onChange={setRange} />
       </div>
       <div className="panel-body">
         <Async resource={trend} rows={3}>

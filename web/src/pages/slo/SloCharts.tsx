@@ -7,6 +7,7 @@ import { useQueryParam } from "../../app/router.tsx";
 import { Chart, type ChartLine } from "../../components/Chart.tsx";
 import { Async, EmptyState } from "../../components/DataState.tsx";
 import { percent } from "../../components/format.ts";
+import { RangePicker } from "../../components/RangePicker.tsx";
 
 const ranges = ["1h", "6h", "1d", "7d", "30d"] as const;
 const palette = ["--accent", "--warn", "--ok", "--info", "--err", "--text-muted"];
@@ -86,14 +87,7 @@ export function SloCharts({ slo }: { slo: SloView }) {
             {slo.description && <> · {slo.description}</>}
           </p>
         </div>
-        <fieldset className="segmented">
-          <legend className="visually-hidden">Range</legend>
-          {ranges.map((r) => (
-            <button key={r} type="button" aria-pressed={range === r} onClick={() => setRange(r)}>
-              {r}
-            </button>
-          ))}
-        </fieldset>
+        <RangePicker ranges={ranges} value={range} onChange={setRange} />
       </div>
       <div className="panel-body">
         <Async resource={series} rows={4}>
