@@ -62,20 +62,27 @@ function style(): StylesheetJson {
         "text-valign": "bottom",
         "text-margin-y": 3,
         "min-zoomed-font-size": 7,
+        // Services over calls over namespace boxes.
+        "z-index-compare": "manual",
+        "z-index": 10,
       },
     },
     { selector: "node[slo = 'ok']", style: { "background-color": c.ok } },
     { selector: "node[slo = 'warn']", style: { "background-color": c.warn } },
     { selector: "node[slo = 'err']", style: { "background-color": c.err, width: 22, height: 22 } },
     {
-      selector: ":parent",
+      selector: "node.ns",
       style: {
+        width: "data(w)",
+        height: "data(h)",
+        events: "no",
+        "z-index-compare": "manual",
+        "z-index": 1,
         "background-color": c.group,
         "background-opacity": 0.75,
         "border-color": c.border,
         "border-width": 1,
         shape: "round-rectangle",
-        padding: "18px",
         label: "data(name)",
         "text-valign": "top",
         "text-halign": "center",
@@ -97,20 +104,20 @@ function style(): StylesheetJson {
         "target-arrow-shape": "triangle",
         "target-arrow-color": c.border,
         "arrow-scale": 0.6,
+        "z-index-compare": "manual",
+        "z-index": 5,
       },
     },
     {
       selector: "edge.bundle",
       style: {
+        // Under the namespace boxes, unlabelled: the lines say which namespaces talk and how much; the
+        // side panel and a selected service's own calls give the figures.
         width: "mapData(calls, 1, 60, 1, 7)",
         "line-opacity": 0.45,
         "curve-style": "bezier",
         "arrow-scale": 1,
-        label: "data(label)",
-        "font-size": 20,
-        color: c.muted,
-        "text-rotation": "autorotate",
-        "min-zoomed-font-size": 9,
+        "z-index": 0,
       },
     },
     {
@@ -160,6 +167,33 @@ function callEdge(e: TopoEdge, focus: GraphViewProps["focus"], classes = ""): El
   };
 }
 
+/** Each namespace's box around its services' positions: "ns:<namespace>", centre, size and label. */
+function namespaceBoxes(
+  nodes: readonly TopoGraph["nodes"][number][],
+  pos: ReadonlyMap<string, { x: number; y: number }>,
+  pad = 30,
+): { id: string; name: string; w: number; h: number; position: { x: number; y: number } }[] {
+  const bounds = new Map<string, { x1: number; y1: number; x2: number; y2: number }>();
+  for (const n of nodes) {
+    const p = pos.get(n.id);
+    if (!p) continue;
+    const b = bounds.get(n.namespace);
+    if (b) {
+      b.x1 = Math.min(b.x1, p.x);
+      b.y1 = Math.min(b.y1, p.y);
+      b.x2 = Math.max(b.x2, p.x);
+      b.y2 = Math.max(b.y2, p.y);
+    } else bounds.set(n.namespace, { x1: p.x, y1: p.y, x2: p.x, y2: p.y });
+  }
+  return [...bounds].map(([ns, b]) => ({
+    id: `ns:${ns}`,
+    name: ns,
+    w: b.x2 - b.x1 + 2 * pad,
+    h: b.y2 - b.y1 + 2 * pad,
+    position: { x: (b.x1 + b.x2) / 2, y: (b.y1 + b.y2) / 2 },
+  }));
+}
+
 function elements(props: GraphViewProps): ElementDefinition[] {
   const { graph, grouped, focus } = props;
   const shown = focus ? graph.nodes.filter((n) => focus.distances.has(n.id)) : graph.nodes;
@@ -167,20 +201,22 @@ function elements(props: GraphViewProps): ElementDefinition[] {
   // Grouped overview: namespace blocks in O(n); ungrouped: fcose (below) places nodes by their calls.
   const pos = focus || !grouped ? null : namespaceGridLayout({ nodes: shown, edges: [] });
   const out: ElementDefinition[] = [];
-  if (grouped && !focus)
-    for (const ns of new Set(shown.map((n) => n.namespace)))
-      out.push({ group: "nodes", data: { id: `ns:${ns}`, name: ns } });
+  // Namespace groups are plain boxes behind their services, not compound nodes: Cytoscape keeps a
+  // compound's bounds up to date with every child, which made a 500-service overview slow to build.
+  if (pos)
+    for (const { position, ...data } of namespaceBoxes(shown, pos))
+      out.push({ group: "nodes", data, position, classes: "ns" });
   for (const n of shown)
     out.push({
       group: "nodes",
-      data: { id: n.id, name: n.name, slo: n.slo, ...(grouped && !focus ? { parent: `ns:${n.namespace}` } : {}) },
+      data: { id: n.id, name: n.name, slo: n.slo },
       ...(pos ? { position: pos.get(n.id) ?? { x: 0, y: 0 } } : {}),
     });
   if (bundles(props)) {
     for (const b of namespaceBundles(graph))
       out.push({
         group: "edges",
-        data: { ...b, label: `${b.calls} calls · ${b.rps.toFixed(0)} rps` },
+        data: b,
         classes: "bundle",
       });
     return out;
