@@ -7,13 +7,24 @@ import type { LintFlags } from "./lint.ts";
 import { UsageError } from "./output.ts";
 import type { RunFlags } from "./run.ts";
 import type { SyncFlags } from "./sync.ts";
+import type { TopologyFlags } from "./topology.ts";
 
 /** Flags every command accepts, named as kubectl names them. */
 export interface GlobalOptions {
   readonly kubeconfig?: string;
   readonly context?: string;
   readonly namespace?: string;
-  readonly output?: "text" | "json" | "yaml" | "wide" | "sarif" | "junit" | "rules" | "prometheusrule";
+  readonly output?:
+    | "text"
+    | "json"
+    | "yaml"
+    | "wide"
+    | "sarif"
+    | "junit"
+    | "rules"
+    | "prometheusrule"
+    | "dot"
+    | "mermaid";
 }
 
 function program(): Command {
@@ -33,6 +44,8 @@ function program(): Command {
         "junit",
         "rules",
         "prometheusrule",
+        "dot",
+        "mermaid",
       ]),
     )
     .showHelpAfterError()
@@ -277,6 +290,23 @@ function program(): Command {
     .option("--prometheus-url <url>", "the Prometheus evaluating kaika's SLO rules (default $KAIKA_PROMETHEUS_URL)")
     .action(async (service: string | undefined, opts: { prometheusUrl?: string }, cmd: Command) =>
       (await import("./slo.ts")).status(cmd.optsWithGlobals(), service, opts),
+    );
+
+  root
+    .command("topology")
+    .description(
+      "the service graph from the mesh's request metrics, with each service's SLO state (-n NS: calls in, out of or within NS; -o text|json|dot|mermaid)",
+    )
+    .option(
+      "--prometheus-url <url>",
+      "the Prometheus with Istio's metrics and kaika's SLO rules (default $KAIKA_PROMETHEUS_URL)",
+    )
+    .option("--window <duration>", "the rate window", "5m")
+    .option("--cluster <name>", "only this cluster's series (the cluster label)")
+    .option("--focus <service>", "only the services within --depth calls of this one (name or namespace/name)")
+    .option("--depth <n>", "how many calls away from --focus", "1")
+    .action(async (opts: TopologyFlags, cmd: Command) =>
+      (await import("./topology.ts")).topology(cmd.optsWithGlobals(), opts),
     );
 
   root

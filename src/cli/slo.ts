@@ -57,6 +57,18 @@ export async function generate(
   }
 }
 
+/** The Prometheus of --prometheus-url or $KAIKA_PROMETHEUS_URL; a usage error without one. */
+export function prometheusFrom(flags: { prometheusUrl?: string | undefined }): PrometheusClient {
+  const url = flags.prometheusUrl ?? process.env.KAIKA_PROMETHEUS_URL;
+  if (!url) throw new UsageError("--prometheus-url (or KAIKA_PROMETHEUS_URL) is required");
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--prometheus-url: not a URL: "${url}"`);
+  }
+  return new PrometheusClient({ url });
+}
+
 /**
  * Prints each SLO's budget left, burn rates per window, time to exhaustion at
  * the current 1h burn rate, and firing alerts; one row per SLO and label set
@@ -67,14 +79,7 @@ export async function status(
   service: string | undefined,
   flags: SloStatusFlags,
 ): Promise<void> {
-  const url = flags.prometheusUrl ?? process.env.KAIKA_PROMETHEUS_URL;
-  if (!url) throw new UsageError("--prometheus-url (or KAIKA_PROMETHEUS_URL) is required");
-  try {
-    new URL(url);
-  } catch {
-    throw new UsageError(`--prometheus-url: not a URL: "${url}"`);
-  }
-  const readings = await readSloStatus(new PrometheusClient({ url }), service ? { service } : {});
+  const readings = await readSloStatus(prometheusFrom(flags), service ? { service } : {});
   if (options.output === "json" || options.output === "yaml") {
     const value = readings.map((r) => ({ ...r, timeToExhaustion: tte(r) }));
     if (options.output === "json") console.log(JSON.stringify(value, null, 2));
