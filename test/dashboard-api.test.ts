@@ -590,6 +590,7 @@ describe("dashboard API", { timeout: 900_000 }, () => {
       ["/api/v1/slos/kaika-system/web-availability/series?range=1s", 400, "range"],
       ["/api/v1/slos/kaika-system/web-availability/series?range=1h&step=0s", 400, "step"],
       ["/api/v1/readiness/trend?range=forever", 400, "range"],
+      ["/api/v1/topology?window=5", 400, "window"],
       ["/api/v1/syncs/Not_A_Name/web", 400, "namespace"],
       ["/api/v1/syncs/kaika-system/web?cluster=elsewhere", 400, "cluster"],
       ["/api/v1/syncs/kaika-system/nothing", 404, undefined],

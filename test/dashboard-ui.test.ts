@@ -14,6 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { startExporter as startTrafficExporter } from "../examples/traffic/exporter.ts";
+import { defaultTopologyFile, loadTopology } from "../examples/traffic/topology.ts";
 import { KubeApi } from "../src/kube/api.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { freePort } from "../src/localfleet/ports.ts";
@@ -94,6 +96,7 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
   let controller: RunningKaika;
   let prometheus: TestPrometheus;
   let exporter: Awaited<ReturnType<typeof startExporter>>;
+  let mesh: Awaited<ReturnType<typeof startTrafficExporter>>;
   let data: string;
   let profile: string;
   let base: string;
@@ -159,10 +162,17 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     const [first, second] = fleet().clusters;
     admin = KubeApi.load({ path: first?.kubeconfigPath ?? "" });
     exporter = await startExporter(() => traffic.render());
+    // The demo's shop as its mesh reports it (Istio's metrics), for the topology page.
+    const shop = await loadTopology(defaultTopologyFile);
+    mesh = await startTrafficExporter({
+      topology: { ...shop, clusters: shop.clusters.map((c) => ({ ...c, scale: c.scale * 5 })) },
+      port: 0,
+      tickMs: 250,
+    });
     // Prometheus scrapes kaika too: the readiness score's trend is its kaika_audit_score.
     const metricsPort = await freePort();
     prometheus = await startPrometheus({
-      targets: [exporter.address, `127.0.0.1:${metricsPort}`],
+      targets: [exporter.address, mesh.address, `127.0.0.1:${metricsPort}`],
       rules: { "web.yaml": ruleFile(parseSloSources([{ file: "slo.yaml", text: sloSpec }])) },
     });
     repo = await createRepo();
@@ -218,6 +228,7 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     await repo?.close();
     await prometheus?.stop();
     await exporter?.close();
+    await mesh?.close();
     for (const dir of [data, profile]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -370,9 +381,25 @@ describe("dashboard UI in Chromium", { timeout: 1_200_000 }, () => {
     await shoot("slos");
   });
 
-  it("topology page: not configured, and a 500-service synthetic graph that stays interactive", async () => {
-    await open("/topology", "not configured");
+  it("topology page: the shop's service graph from the mesh's metrics, and a 500-service synthetic graph that stays interactive", async () => {
+    await wait(
+      "the shop's calls in Prometheus",
+      async () => (await fetch(`${base}/api/v1/topology`)).json() as Promise<{ edges?: { p95Ms: number | null }[] }>,
+      (t) => (t.edges?.length ?? 0) >= 15 && (t.edges ?? []).every((e) => e.p95Ms !== null),
+      120_000,
+    );
+    await open("/topology", "Rates over the last 5m");
+    await page.locator(".graph[data-rendered]").waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator(".graph").getAttribute("data-rendered"), "13", "11 services and 2 namespaces");
     await shoot("topology");
+    await page.getByLabel("Search services").fill("checkout");
+    await page.getByLabel("Search services").press("Enter");
+    await page.getByRole("button", { name: "Show all" }).waitFor();
+    await page
+      .getByText(/rps · .*% err · p95/)
+      .first()
+      .waitFor();
+    await shoot("topology-focus");
     const t0 = Date.now();
     await open("/topology?synthetic=500");
     await page.locator(".graph[data-rendered]").waitFor({ timeout: 60_000 });

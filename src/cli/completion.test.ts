@@ -94,7 +94,7 @@ describe("bash", () => {
   });
 
   it("completes the choices of an option and of an argument", () => {
-    const formats = ["text", "json", "yaml", "wide", "sarif", "junit", "rules", "prometheusrule"];
+    const formats = ["text", "json", "yaml", "wide", "sarif", "junit", "rules", "prometheusrule", "dot", "mermaid"];
     assert.deepEqual(complete(["kaika", "-o", ""]), formats);
     assert.deepEqual(complete(["kaika", "lint", "--output", "j"]), ["json", "junit"]);
     // bash splits --output=j at the = (COMP_WORDBREAKS).

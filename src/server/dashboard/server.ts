@@ -19,7 +19,8 @@ import { sloSeries, slos } from "./slo-view.ts";
 import { StaticAssets } from "./static.ts";
 import { syncDetail } from "./sync-detail.ts";
 import { syncDiff } from "./sync-diff.ts";
-import type { ChangeEvent, SessionResponse, TopologyResponse, WhoamiResponse } from "./types.ts";
+import { topology } from "./topology-view.ts";
+import type { ChangeEvent, SessionResponse, WhoamiResponse } from "./types.ts";
 import { versions, versionsDiff } from "./versions-view.ts";
 
 /** Options of the dashboard server. */
@@ -221,10 +222,8 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
     {
       method: "GET",
       pattern: api("/topology"),
-      handler: async (): Promise<TopologyResponse> => ({
-        configured: false,
-        reason: "service topology is not built yet: no mesh or OpenTelemetry metrics are read",
-      }),
+      query: ["window", "cluster"],
+      handler: async ({ query }) => topology(ctx, query.get("window") ?? "5m", query.get("cluster")),
     },
     {
       method: "GET",

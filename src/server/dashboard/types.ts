@@ -4,6 +4,8 @@
  * docs/dashboard-api.md describes every endpoint with these shapes.
  */
 
+import type { ServiceGraph } from "../../topology/types.ts";
+
 /** Every error answer: a message a person can act on; `field` names the bad parameter of a 400. */
 export interface ApiErrorBody {
   readonly error: string;
@@ -502,11 +504,13 @@ export interface SloSeriesResponse {
 
 // ---------------------------------------------------------------- topology, whoami, events
 
-/** GET /api/v1/topology */
-export interface TopologyResponse {
-  readonly configured: false;
-  readonly reason: string;
-}
+/**
+ * GET /api/v1/topology: the service graph (src/topology's ServiceGraph), or why kaika reads none. An
+ * empty graph means Prometheus has no mesh request metrics in the window.
+ */
+export type TopologyResponse =
+  | { readonly configured: false; readonly reason: string }
+  | ({ readonly configured: true } & ServiceGraph);
 
 /** What the caller may do in one namespace. */
 export interface NamespaceActions {

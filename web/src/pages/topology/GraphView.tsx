@@ -87,7 +87,8 @@ function style(): StylesheetJson {
         "text-valign": "top",
         "text-halign": "center",
         "text-margin-y": -4,
-        "font-size": 30,
+        // Big enough to read on a zoomed-out overview of hundreds of services, not shouting on a small one.
+        "font-size": "mapData(w, 150, 450, 14, 30)",
         "font-weight": "bold",
         color: c.muted,
         "min-zoomed-font-size": 6,
@@ -270,7 +271,8 @@ export function GraphView(props: GraphViewProps) {
         name: "concentric",
         concentric: (n) => max - (distances.get(n.id()) ?? max),
         levelWidth: () => 1,
-        minNodeSpacing: 28,
+        // Few services: room for the labels of their calls.
+        minNodeSpacing: distances.size <= 20 ? 90 : 28,
         animate: false,
       }).run();
       cy.$id(p.focus.id).addClass("focus");
@@ -285,6 +287,11 @@ export function GraphView(props: GraphViewProps) {
       } as cytoscape.LayoutOptions).run();
     }
     cy.fit(undefined, 30);
+    // A few services would be blown up to fill the canvas: keep them at a readable size.
+    if (cy.zoom() > 1.4) {
+      cy.zoom(1.4);
+      cy.center();
+    }
     cy.on("tap", "node", (e) => {
       const id = e.target.id() as string;
       if (!id.startsWith("ns:")) propsRef.current.onSelect(id);

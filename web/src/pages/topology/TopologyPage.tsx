@@ -1,7 +1,7 @@
 /**
  * Topology: which service calls which, with rate, errors and p95 per call and SLO state per service; grouping by
- * namespace, focus + depth, search. Until kaika's topology is configured, says so — and previews the view on a
- * synthetic graph (?synthetic=500).
+ * namespace, focus + depth, search; from GET /api/v1/topology (the mesh's request metrics in Prometheus). Without a
+ * Prometheus or mesh metrics, says so — and previews the view on a synthetic graph (?synthetic=500).
  */
 import type { Core } from "cytoscape";
 import { useMemo, useRef } from "react";
@@ -19,7 +19,8 @@ import { syntheticGraph } from "./synthetic.ts";
 export default function TopologyPage() {
   const [synthetic] = useQueryParam("synthetic");
   const n = Math.min(5000, Math.max(10, Number.parseInt(synthetic, 10) || 0));
-  const topology = useResource("topology", (signal) => api.topology(signal));
+  // Rates move with the traffic, not with kaika's objects: read again every 30 s.
+  const topology = useResource("topology", (signal) => api.topology(signal), { pollMs: 30_000 });
   const graph = useMemo(() => (synthetic ? syntheticGraph(n) : null), [synthetic, n]);
 
   if (graph)
@@ -43,21 +44,34 @@ export default function TopologyPage() {
         lead="Which service calls which, with per-call rates, errors and latency and per-service SLOs."
       />
       <Async resource={topology} rows={4}>
-        {(t) => (
-          <div className="panel">
-            <div className="state">
-              <span className="state-icon">
-                <TopologyIcon />
-              </span>
-              <h2>Topology is not configured</h2>
-              <p>{t.configured ? "" : t.reason}</p>
-              <p>
-                Once kaika reads your mesh's request metrics, the service graph appears here.{" "}
-                <Link href="/topology?synthetic=500">Preview the view with a synthetic 500-service graph</Link>
+        {(t) =>
+          t.configured && t.nodes.length > 0 ? (
+            <>
+              <p className="muted" style={{ margin: "0 0 12px" }}>
+                Rates over the last {t.window}, read {t.stats.queries} queries from Prometheus in {t.stats.durationMs}{" "}
+                ms.
               </p>
+              <TopologyView graph={t} />
+            </>
+          ) : (
+            <div className="panel">
+              <div className="state">
+                <span className="state-icon">
+                  <TopologyIcon />
+                </span>
+                <h2>{t.configured ? "No mesh traffic in Prometheus" : "Topology is not configured"}</h2>
+                <p>
+                  {t.configured
+                    ? `Prometheus has no istio_requests_total over the last ${t.window}: is it scraping the mesh's proxies?`
+                    : t.reason}
+                </p>
+                <p>
+                  <Link href="/topology?synthetic=500">Preview the view with a synthetic 500-service graph</Link>
+                </p>
+              </div>
             </div>
-          </div>
-        )}
+          )
+        }
       </Async>
     </>
   );

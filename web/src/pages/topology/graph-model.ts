@@ -1,6 +1,6 @@
 /**
  * The service graph as the topology page draws it, and pure operations on it (neighbourhood, search, stats).
- * The API's topology answer is mapped onto these types once the topology pillar serves one.
+ * The API's topology answer (GET /api/v1/topology) has these shapes, with more figures per call.
  */
 
 /** ok: budget healthy; warn: burning; err: exhausted or alerting; none: no SLO. */
@@ -23,8 +23,8 @@ export interface TopoEdge {
   readonly rps: number;
   /** Share of requests that failed (0–1). */
   readonly errorRate: number;
-  /** 95th percentile latency in milliseconds. */
-  readonly p95Ms: number;
+  /** 95th percentile latency in milliseconds; null where the histogram has no data. */
+  readonly p95Ms: number | null;
 }
 
 export interface TopoGraph {
@@ -36,7 +36,7 @@ export interface TopoGraph {
 export function edgeLabel(e: TopoEdge): string {
   const rps = e.rps >= 100 ? e.rps.toFixed(0) : e.rps.toFixed(1);
   const err = e.errorRate >= 0.1 ? (e.errorRate * 100).toFixed(0) : (e.errorRate * 100).toFixed(1);
-  return `${rps} rps · ${err}% err · p95 ${Math.round(e.p95Ms)} ms`;
+  return `${rps} rps · ${err}% err · p95 ${e.p95Ms === null ? "–" : `${Math.round(e.p95Ms)} ms`}`;
 }
 
 /** The nodes within `depth` calls of `focus` (callers and callees), with their distance. */
@@ -146,7 +146,7 @@ export function namespaceBundles(graph: TopoGraph): NamespaceBundle[] {
     const bundle = bundles.get(id) ?? { source: `ns:${a}`, target: `ns:${b}`, rps: 0, errors: 0, p95Ms: 0, calls: 0 };
     bundle.rps += e.rps;
     bundle.errors += e.rps * e.errorRate;
-    bundle.p95Ms = Math.max(bundle.p95Ms, e.p95Ms);
+    bundle.p95Ms = Math.max(bundle.p95Ms, e.p95Ms ?? 0);
     bundle.calls++;
     bundles.set(id, bundle);
   }
