@@ -306,10 +306,10 @@ export async function* apply(
   }
   yield* write(selected(definitions));
   if (failures.length > 0) return yield* finish(false);
-  await waitEstablished(
-    api,
-    changedCrds.filter((crd) => crd.written),
-  );
+  const newCrds = changedCrds.filter((crd) => crd.written);
+  await waitEstablished(api, newCrds);
+  // Kinds just defined are watched from now on, so the next sync knows their objects too.
+  if (live && newCrds.length > 0) await live.watch(kindsOf(rest));
 
   // Stage 2: validate everything else to be written before writing any of it.
   yield* await plan(selected(rest));

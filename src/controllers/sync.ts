@@ -6,27 +6,21 @@
 import type { SyncSpec, SyncStatus } from "../api/sync.ts";
 import { type ApplyEvent, type ApplySummary, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
+import type { LiveState } from "../apply/live-cache.ts";
 import { pruneObjects } from "../apply/prune.ts";
 import { type KubeApi, serverVersion } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
 import type { RenderedObject } from "../render/types.ts";
-import type {
-  Controller,
-  EventRecorder,
-  Informer,
-  ReconcileContext,
-  Reconciler,
-  Request,
-  Result,
-} from "../runtime/index.ts";
+import type { EventRecorder, Informer, ReconcileContext, Reconciler, Request, Result } from "../runtime/index.ts";
 import { addFinalizer, findCondition, hasFinalizer, removeFinalizer, statusConditions } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { parseDuration } from "./durations.ts";
 import type { FleetSyncer } from "./fleet-sync.ts";
 import { readinessGate } from "./gate.ts";
 import { renderFor } from "./render.ts";
+import { FullResyncClock } from "./resync.ts";
 import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
 export const SyncKind = gvk("kaika.dev/v1alpha1", "Sync");
@@ -51,7 +45,15 @@ const Reason = {
   Succeeded: "ReconciliationSucceeded",
 } as const;
 
-/** Reconciles Syncs. `controller` lets it watch the kinds it applies, for drift. */
+/** What a SyncReconciler reads live state from, and how often it does a full resync. */
+export interface SyncEngineOptions {
+  /** Watches of the objects Syncs applied (the caller routes their changes back to the Syncs). */
+  readonly live?: LiveState | undefined;
+  /** When each Sync's next full resync is due; default every hour. */
+  readonly resync?: FullResyncClock | undefined;
+}
+
+/** Reconciles Syncs. */
 export class SyncReconciler implements Reconciler {
   readonly #api: KubeApi;
   readonly #syncs: Informer<SyncObject>;
@@ -59,7 +61,8 @@ export class SyncReconciler implements Reconciler {
   readonly #events: EventRecorder;
   /** The ReadinessPolicy objects of the admin cluster, for the gate. */
   readonly #policies: () => readonly KubeObject[];
-  #controller: Controller | undefined;
+  readonly #live: LiveState | undefined;
+  readonly #resync: FullResyncClock;
   readonly #impersonated = new Map<string, KubeApi>();
   readonly #defaultServiceAccount: string | undefined;
   /** The cluster's Kubernetes version, read once per 10 minutes rather than on every reconcile. */
@@ -72,9 +75,11 @@ export class SyncReconciler implements Reconciler {
     artifacts: ArtifactStore,
     events: EventRecorder,
     policies: () => readonly KubeObject[],
-    options: { defaultServiceAccount?: string | undefined } = {},
+    options: { defaultServiceAccount?: string | undefined } & SyncEngineOptions = {},
   ) {
     this.#api = api;
+    this.#live = options.live;
+    this.#resync = options.resync ?? new FullResyncClock();
     this.#defaultServiceAccount = options.defaultServiceAccount;
     this.#policies = policies;
     this.#syncs = syncs;
@@ -82,9 +87,8 @@ export class SyncReconciler implements Reconciler {
     this.#events = events;
   }
 
-  /** Wires drift detection (the controller watches each applied kind by the Sync labels) and the fleet path. */
-  attach(controller: Controller, fleet?: FleetSyncer): void {
-    this.#controller = controller;
+  /** Wires the fleet path. */
+  attach(fleet?: FleetSyncer): void {
     this.#fleet = fleet;
   }
 
@@ -216,8 +220,12 @@ export class SyncReconciler implements Reconciler {
     // With serviceAccountName every read and write, the inventory's too, is done as that ServiceAccount.
     const api = this.#apiFor(sync);
     const inventory = configMapInventory(api, { namespace: request.namespace ?? "", name: `sync-${request.name}` });
+    const key = `${request.namespace}/${request.name}`;
+    const full = !this.#live || this.#resync.due(key);
+    let checked = objects.length;
     for await (const event of apply(api, objects, {
       inventory,
+      ...(this.#live ? { live: this.#live, full } : {}),
       prune: spec.prune ?? true,
       wait: spec.wait ?? true,
       timeoutMs: parseDuration(spec.timeout ?? "5m"),
@@ -226,12 +234,12 @@ export class SyncReconciler implements Reconciler {
         : { defaultNamespace: request.namespace ?? "default" }),
     })) {
       this.#record(event, failures);
+      if (event.type === "init") checked = event.checked;
       if (event.type === "done") {
         summary = event.summary;
         ok = event.ok;
       }
     }
-    this.#watchApplied(objects.map((o) => o.object));
     const counts = `${summary.created} created, ${summary.configured} configured, ${summary.unchanged} unchanged, ${summary.pruned} pruned`;
     if (!ok) {
       const first = failures[0];
@@ -242,11 +250,12 @@ export class SyncReconciler implements Reconciler {
       log.warn({ revision, failures: failures.length }, "apply failed; nothing pruned");
       return { requeueAfter: Math.min(interval, 30_000) };
     }
+    if (full) this.#resync.done(key);
     const changed = summary.created + summary.configured + summary.pruned > 0;
     if (changed) {
       await this.#events.event(sync, "Normal", "Applied", `${revision}: ${counts}`);
-      log.info({ revision, ...summary }, "applied");
-    }
+      log.info({ revision, ...summary, checked, full }, "applied");
+    } else log.debug({ revision, checked, full }, "nothing to apply");
     await setStatus("ready", Reason.Succeeded, `applied revision ${revision}`, {
       lastAppliedRevision: revision,
       lastAttemptedRevision: revision,
@@ -256,7 +265,7 @@ export class SyncReconciler implements Reconciler {
       drift: [],
       violations,
     });
-    return { requeueAfter: interval };
+    return { requeueAfter: Math.max(1000, Math.min(interval, this.#resync.remaining(key))) };
   }
 
   async #clusterVersion(): Promise<string | undefined> {
@@ -275,8 +284,15 @@ export class SyncReconciler implements Reconciler {
     interval: number,
   ): Promise<Result> {
     const drift: string[] = [];
-    for await (const event of apply(this.#apiFor(sync), objects, {
+    const api = this.#apiFor(sync);
+    const inventory = configMapInventory(api, {
+      namespace: sync.metadata.namespace ?? "",
+      name: `sync-${sync.metadata.name}`,
+    });
+    for await (const event of apply(api, objects, {
       dryRun: true,
+      // With the watches, only what they saw change (or cannot vouch for) is dry-run.
+      ...(this.#live ? { live: this.#live, inventory, prune: false } : {}),
       defaultNamespace: sync.spec.targetNamespace ?? sync.metadata.namespace ?? "default",
     })) {
       if (event.type === "planned" && event.action !== "unchanged" && drift.length < 50) drift.push(event.ref);
@@ -312,6 +328,7 @@ export class SyncReconciler implements Reconciler {
       log.info({ pruned: ids.length }, "Sync deleted: its objects were pruned");
     }
     await removeFinalizer(this.#api, sync, finalizer);
+    this.#resync.forget(`${sync.metadata.namespace}/${sync.metadata.name}`);
     return undefined;
   }
 
@@ -344,23 +361,5 @@ export class SyncReconciler implements Reconciler {
       ...(e.line ? { line: e.line } : {}),
       ...(e.field ? { field: e.field } : {}),
     });
-  }
-
-  /** Watches every applied kind by the Sync labels, so a hand change enqueues its Sync at once. */
-  #watchApplied(objects: readonly KubeObject[]): void {
-    const controller = this.#controller;
-    if (!controller) return;
-    const kinds = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, gvk(o.apiVersion, o.kind)]));
-    for (const kind of kinds.values()) {
-      controller.watch(
-        kind,
-        (o) => {
-          const name = o.metadata.labels?.[syncNameLabel];
-          const namespace = o.metadata.labels?.[syncNamespaceLabel];
-          return name && namespace ? [{ namespace, name }] : [];
-        },
-        { labelSelector: syncNameLabel },
-      );
-    }
   }
 }
