@@ -105,6 +105,8 @@ interface Item {
   action?: Action | undefined;
   /** liveHash of the object as this run leaves it. */
   liveHash?: string | undefined;
+  /** The live cache saw no such object: planning skips the read (a stale "absent" only mislabels a configure as a create). */
+  absent?: boolean;
   /** Its health when known without a read (an apply answer, a dry run's read, the live cache). */
   health?: Health | undefined;
   written?: boolean;
@@ -176,6 +178,7 @@ export async function* apply(
     const entry = recorded.get(formatId(item.id));
     const seen = live?.lookup(item.id);
     item.reason = live ? changeReason(entry, item.hash, seen) : "new";
+    item.absent = seen === null;
     if (item.reason) continue;
     item.action = "unchanged";
     item.liveHash = entry?.live;
@@ -200,12 +203,14 @@ export async function* apply(
     const events: ApplyEvent[] = [];
     await pool(batch, concurrency, async (item) => {
       try {
-        const current = await api
-          .get(gvkOf(item.desired), item.desired.metadata.name ?? "", item.desired.metadata.namespace)
-          .catch((e: unknown) => {
-            if (e instanceof NotFoundError) return undefined;
-            throw e;
-          });
+        const current = item.absent
+          ? undefined
+          : await api
+              .get(gvkOf(item.desired), item.desired.metadata.name ?? "", item.desired.metadata.namespace)
+              .catch((e: unknown) => {
+                if (e instanceof NotFoundError) return undefined;
+                throw e;
+              });
         const dry = await api.apply(item.desired, { fieldManager, force: true, dryRun: true });
         item.action = planAction(current, dry);
         if (item.action === "unchanged" && current) {

@@ -22,9 +22,13 @@ function canonical(value: unknown): string {
 // 96 bits: a collision between two versions of one object is not a practical concern.
 const digest = (text: string): string => createHash("sha256").update(text).digest("base64url").slice(0, 16);
 
-/** The hash of a rendered object exactly as it would be applied (labels and namespace set). */
+/**
+ * The hash of a rendered object exactly as it would be applied (labels and namespace set). Plain
+ * JSON, not canonical: a renderer gives the same text the same key order, and a reordering costs
+ * one needless dry run at most, while this runs over every object of every sync.
+ */
 export function desiredHash(object: KubeObject): string {
-  return digest(canonical(object));
+  return digest(JSON.stringify(object));
 }
 
 /**

@@ -20,6 +20,7 @@ import { parseDuration } from "./durations.ts";
 import type { FleetSyncer } from "./fleet-sync.ts";
 import { readinessGate } from "./gate.ts";
 import { renderFor } from "./render.ts";
+import { RenderMemo } from "./render-memo.ts";
 import { FullResyncClock } from "./resync.ts";
 import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
@@ -63,6 +64,7 @@ export class SyncReconciler implements Reconciler {
   readonly #policies: () => readonly KubeObject[];
   readonly #live: LiveState | undefined;
   readonly #resync: FullResyncClock;
+  readonly #rendered = new RenderMemo();
   readonly #impersonated = new Map<string, KubeApi>();
   readonly #defaultServiceAccount: string | undefined;
   /** The cluster's Kubernetes version, read once per 10 minutes rather than on every reconcile. */
@@ -157,29 +159,48 @@ export class SyncReconciler implements Reconciler {
       return this.#fleet.reconcile(sync, revision, setStatus);
     }
 
-    // render
-    let objects: RenderedObject[];
+    // render and gate (reused while the revision, the spec, the policies and the cluster version stay)
+    const key = `${request.namespace}/${request.name}`;
     const targetNamespace = spec.targetNamespace ?? request.namespace ?? "default";
-    try {
-      objects = (
-        await renderFor(artifact.dir, spec, { name: request.name, namespace: targetNamespace, ignore: artifact.ignore })
-      ).objects;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await setStatus("stalled", Reason.RenderFailed, message, { lastAttemptedRevision: revision });
-      await this.#events.event(sync, "Warning", Reason.RenderFailed, message);
-      log.warn({ err: error, revision }, "render failed; the previous state stays");
-      return { requeueAfter: interval };
-    }
-    // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
-    const gate = readinessGate(
-      objects,
-      spec,
+    const policies = this.#policies();
+    const clusterVersion = await this.#clusterVersion();
+    const memoKey = [
       revision,
-      this.#policies(),
-      targetNamespace,
-      await this.#clusterVersion(),
-    );
+      generation,
+      clusterVersion,
+      ...policies.map((p) => `${p.metadata.uid}@${p.metadata.resourceVersion}`),
+    ].join("|");
+    let rendered = this.#rendered.get(key, memoKey);
+    if (!rendered) {
+      let objects: RenderedObject[];
+      try {
+        objects = (
+          await renderFor(artifact.dir, spec, {
+            name: request.name,
+            namespace: targetNamespace,
+            ignore: artifact.ignore,
+          })
+        ).objects;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await setStatus("stalled", Reason.RenderFailed, message, { lastAttemptedRevision: revision });
+        await this.#events.event(sync, "Warning", Reason.RenderFailed, message);
+        log.warn({ err: error, revision }, "render failed; the previous state stays");
+        return { requeueAfter: interval };
+      }
+      // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
+      const gate = readinessGate(objects, spec, revision, policies, targetNamespace, clusterVersion);
+      for (const { object } of objects) {
+        object.metadata.labels = {
+          ...object.metadata.labels,
+          [syncNameLabel]: request.name,
+          [syncNamespaceLabel]: request.namespace ?? "",
+        };
+      }
+      rendered = { objects, gate };
+      this.#rendered.set(key, memoKey, rendered);
+    }
+    const { objects, gate } = rendered;
     const violations = gate.violations;
     if (gate.summary) {
       await this.#events.event(sync, "Warning", Reason.PolicyViolation, gate.summary);
@@ -191,14 +212,6 @@ export class SyncReconciler implements Reconciler {
         log.warn({ revision, violations: violations.length }, "readiness gate: commit held back");
         return { requeueAfter: interval };
       }
-    }
-
-    for (const { object } of objects) {
-      object.metadata.labels = {
-        ...object.metadata.labels,
-        [syncNameLabel]: request.name,
-        [syncNamespaceLabel]: request.namespace ?? "",
-      };
     }
 
     // With selfHeal off, a reconcile of the revision already applied only reports drift.
@@ -220,7 +233,6 @@ export class SyncReconciler implements Reconciler {
     // With serviceAccountName every read and write, the inventory's too, is done as that ServiceAccount.
     const api = this.#apiFor(sync);
     const inventory = configMapInventory(api, { namespace: request.namespace ?? "", name: `sync-${request.name}` });
-    const key = `${request.namespace}/${request.name}`;
     const full = !this.#live || this.#resync.due(key);
     let checked = objects.length;
     for await (const event of apply(api, objects, {
@@ -329,6 +341,7 @@ export class SyncReconciler implements Reconciler {
     }
     await removeFinalizer(this.#api, sync, finalizer);
     this.#resync.forget(`${sync.metadata.namespace}/${sync.metadata.name}`);
+    this.#rendered.forget(`${sync.metadata.namespace}/${sync.metadata.name}`);
     return undefined;
   }
 
