@@ -9,6 +9,7 @@ import type { KubeApi } from "../kube/api.ts";
 import { NoKindMatchError } from "../kube/discovery.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { type GroupVersionKind, gvkOf, type KubeObject } from "../kube/types.ts";
+import { AdaptiveLimit, pool } from "./concurrency.ts";
 import { ApplyError, type Origin } from "./errors.ts";
 import { desiredHash, liveHash } from "./fingerprint.ts";
 import { computeHealth, type Health } from "./health.ts";
@@ -50,7 +51,10 @@ export interface ApplierOptions {
   /** Wait until every object is Current; default false. */
   readonly wait?: boolean;
   readonly timeoutMs?: number;
-  /** Requests in flight; default 8. */
+  /**
+   * Requests in flight at first; default 8. It grows by one per that many answers, up to 4 times
+   * as many, and halves whenever the server throttles (429).
+   */
   readonly concurrency?: number;
   /**
    * Rewrites the live and dry-run objects before they are diffed (the dashboard hides Secret values
@@ -112,18 +116,6 @@ interface Item {
   written?: boolean;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight, in order of start. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(runners);
-}
-
 /** The kinds among `items`, once each. */
 function kindsOf(items: readonly Item[]): GroupVersionKind[] {
   const kinds = new Map<string, GroupVersionKind>();
@@ -145,6 +137,15 @@ export async function* apply(
   const fieldManager = options.fieldManager ?? "kaika";
   const mask = options.maskDiff ?? ((o: KubeObject): KubeObject => o);
   const concurrency = options.concurrency ?? 8;
+  const limit = new AdaptiveLimit(api.client.throttles, { initial: concurrency });
+  /** Awaits a write, then tells the limit whether the server throttled meanwhile. */
+  const observed = async <T>(request: Promise<T>): Promise<T> => {
+    try {
+      return await request;
+    } finally {
+      limit.observe(api.client.throttles);
+    }
+  };
   const summary: ApplySummary = { created: 0, configured: 0, unchanged: 0, pruned: 0, failed: 0 };
   const failures: ApplyEvent[] = [];
   // Namespaces first: ids, refs and the inventory must name the namespace an object really lands in.
@@ -201,7 +202,7 @@ export async function* apply(
   /** Reads each item live and validates it with a dry run; returns the plan events. */
   const plan = async (batch: Item[]): Promise<ApplyEvent[]> => {
     const events: ApplyEvent[] = [];
-    await pool(batch, concurrency, async (item) => {
+    await pool(batch, limit, async (item) => {
       try {
         const current = item.absent
           ? undefined
@@ -211,7 +212,7 @@ export async function* apply(
                 if (e instanceof NotFoundError) return undefined;
                 throw e;
               });
-        const dry = await api.apply(item.desired, { fieldManager, force: true, dryRun: true });
+        const dry = await observed(api.apply(item.desired, { fieldManager, force: true, dryRun: true }));
         item.action = planAction(current, dry);
         if (item.action === "unchanged" && current) {
           item.liveHash = liveHash(current);
@@ -235,13 +236,13 @@ export async function* apply(
   const write = async function* (batch: Item[]): AsyncGenerator<ApplyEvent> {
     for (const stage of stages(batch, (i) => applyRank(i.desired))) {
       const events: ApplyEvent[] = [];
-      await pool(stage, concurrency, async (item) => {
+      await pool(stage, limit, async (item) => {
         if (item.action === "unchanged") {
           summary.unchanged++;
           return;
         }
         try {
-          const after = await api.apply(item.desired, { fieldManager, force: true });
+          const after = await observed(api.apply(item.desired, { fieldManager, force: true }));
           item.written = true;
           item.liveHash = liveHash(after);
           item.health = computeHealth(after);
