@@ -46,6 +46,8 @@ export interface ApplierOptions {
   readonly full?: boolean;
   /** Delete what the inventory has and the desired set no longer does; default true. */
   readonly prune?: boolean;
+  /** Compute each planned change's diff (YAML, live → after apply); default true. Controllers need none. */
+  readonly diffs?: boolean;
   /** Plan only: dry runs and diffs, no writes. */
   readonly dryRun?: boolean;
   /** Wait until every object is Current; default false. */
@@ -178,7 +180,7 @@ export async function* apply(
   for (const item of items) {
     const entry = recorded.get(formatId(item.id));
     const seen = live?.lookup(item.id);
-    item.reason = live ? changeReason(entry, item.hash, seen) : "new";
+    item.reason = live ? changeReason(entry, item.hash, seen) : "full";
     item.absent = seen === null;
     if (item.reason) continue;
     item.action = "unchanged";
@@ -223,7 +225,9 @@ export async function* apply(
           ref: item.ref,
           action: item.action,
           ...(item.reason ? { reason: item.reason } : {}),
-          ...(item.action !== "unchanged" ? { diff: planDiff(item.ref, current && mask(current), mask(dry)) } : {}),
+          ...(item.action !== "unchanged" && options.diffs !== false
+            ? { diff: planDiff(item.ref, current && mask(current), mask(dry)) }
+            : {}),
         });
       } catch (error) {
         fail(item, "validate", error);

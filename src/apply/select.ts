@@ -8,9 +8,10 @@ import type { LiveRecord } from "./live-cache.ts";
  * - `changed`: its desired hash differs from the one last applied (the commit changed it);
  * - `unwatched`: the live cache cannot tell (its kind is not watched or not listed yet);
  * - `missing`: the watch saw it deleted;
- * - `drifted`: the watch saw it change since it was last applied.
+ * - `drifted`: the watch saw it change since it was last applied;
+ * - `full`: every object is checked (a full resync, or no live cache).
  */
-export type ChangeReason = "new" | "changed" | "unwatched" | "missing" | "drifted";
+export type ChangeReason = "new" | "changed" | "unwatched" | "missing" | "drifted" | "full";
 
 /**
  * The reason an object must be dry-run, or undefined when neither Git nor the cluster changed it

@@ -237,6 +237,7 @@ export class SyncReconciler implements Reconciler {
     let checked = objects.length;
     for await (const event of apply(api, objects, {
       inventory,
+      diffs: false,
       ...(this.#live ? { live: this.#live, full } : {}),
       prune: spec.prune ?? true,
       wait: spec.wait ?? true,
@@ -303,6 +304,7 @@ export class SyncReconciler implements Reconciler {
     });
     for await (const event of apply(api, objects, {
       dryRun: true,
+      diffs: false,
       // With the watches, only what they saw change (or cannot vouch for) is dry-run.
       ...(this.#live ? { live: this.#live, inventory, prune: false } : {}),
       defaultNamespace: sync.spec.targetNamespace ?? sync.metadata.namespace ?? "default",

@@ -91,6 +91,7 @@ export async function applyToCluster(job: ClusterApply): Promise<ClusterApplyRes
   let ok = false;
   for await (const event of apply(api, objects, {
     inventory,
+    diffs: false,
     ...(job.live ? { live: job.live, full: job.full ?? false } : {}),
     prune: spec.prune ?? true,
     wait: spec.wait ?? true,
