@@ -93,6 +93,7 @@ export class LiveCache implements LiveState {
         if (error instanceof NoKindMatchError) continue; // its CRD is not there yet: a later sync watches it
         throw error;
       }
+      if (this.#informers.has(key)) continue; // another sync started it meanwhile
       const informer = this.#cache.informer<Compact>(kind, { labelSelector: this.#options.labelSelector });
       this.#informers.set(key, informer);
       const onChange = this.#options.onChange;
