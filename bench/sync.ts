@@ -1,9 +1,10 @@
 /**
  * The Sync controller end to end (`bin/kaika run` against a local cluster and a git daemon): commit-to-applied
  * latency after a signed push webhook for N ConfigMaps (initial apply, then a one-object change), API writes on
- * a no-op resync (from the apiserver's own apiserver_request_total), drift revert latency, and the controller's
- * RSS. Prints figures; asserts nothing.
- * Env: BENCH_SIZES ("10,100,1000,10000"), BENCH_DRIFT_TRIALS (30), BENCH_TIMEOUT_S (600, per wait).
+ * a no-op resync (from the apiserver's own apiserver_request_total), the dry runs and writes of the one-object
+ * change, drift revert latency, and the controller's RSS. Prints figures; asserts nothing.
+ * Env: BENCH_SIZES ("10,100,1000,10000"), BENCH_DRIFT_TRIALS (30), BENCH_DRIFT_SIZE (the largest size),
+ * BENCH_TIMEOUT_S (600, per wait).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +27,7 @@ import { changedFile, configMapName, initialFiles, namespaceOf, pathOf } from ".
 const sizes = (process.env.BENCH_SIZES ?? "10,100,1000,10000").split(",").map((s) => Number(s.trim()));
 const driftTrials = Number(process.env.BENCH_DRIFT_TRIALS ?? 30);
 const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
-const driftSize = sizes.includes(100) ? 100 : (sizes[0] ?? 0);
+const driftSize = Number(process.env.BENCH_DRIFT_SIZE ?? Math.max(...sizes));
 
 const systemNamespace = "kaika-system";
 const hookSecret = "bench-hook";
@@ -64,7 +65,7 @@ interface Phase {
 interface SizeResult {
   readonly n: number;
   initial?: Phase & { summary: string };
-  change?: Phase & { summary: string };
+  change?: Phase & { summary: string; dryRuns: number; writes: number };
   noop?: Phase & { writes: number; rewrittenObjects: number; rewrittenInventory: number };
   rss?: number;
   error?: string;
@@ -141,6 +142,11 @@ const summaryOf = (s: SyncObject): string => {
 };
 const kaikaRequests = (requests: readonly RequestSeries[]): RequestSeries[] =>
   requests.filter((s) => !excludedReason(s));
+/** Dry-run, or real, writes the Sync made (its own status, Events, Leases and Nodes excluded). */
+const writesOf = (requests: readonly RequestSeries[], dryRun: boolean): number =>
+  kaikaRequests(requests)
+    .filter((s) => isWrite(s) && s.dryRun === dryRun)
+    .reduce((sum, s) => sum + s.count, 0);
 const requestLine = (requests: readonly RequestSeries[]): string =>
   kaikaRequests(requests).slice(0, 8).map(describeSeries).join(", ") || "none";
 
@@ -206,7 +212,12 @@ async function benchSize(run: KaikaRun, repo: TestRepo, n: number, result: SizeR
   t = performance.now();
   const second = await repo.commit(changedFile(n, 0, "1"), `change ${configMapName(0)}`);
   const change = await measure(run, name, hook, appliedAt(second));
-  result.change = { ...change, summary: summaryOf(change.sync) };
+  result.change = {
+    ...change,
+    summary: summaryOf(change.sync),
+    dryRuns: writesOf(change.requests, true),
+    writes: writesOf(change.requests, false),
+  };
   log(
     `n=${n}: one-object change ${change.ms.toFixed(0)} ms (status when seen: ${result.change.summary}); ` +
       `${change.reconciles} reconciles until idle; requests: ${requestLine(change.requests)}`,
@@ -228,9 +239,7 @@ async function benchSize(run: KaikaRun, repo: TestRepo, n: number, result: SizeR
     (s) => s.status?.lastHandledReconcileAt === requestedAt,
   );
   const after = await versions(n);
-  const writes = kaikaRequests(noop.requests)
-    .filter((s) => isWrite(s) && !s.dryRun)
-    .reduce((sum, s) => sum + s.count, 0);
+  const writes = writesOf(noop.requests, false);
   result.noop = {
     ...noop,
     writes,
@@ -275,7 +284,10 @@ async function benchSize(run: KaikaRun, repo: TestRepo, n: number, result: SizeR
     );
   }
   result.rss = memoryMiB(run.pid).rss;
-  log(`n=${n}: controller RSS ${result.rss.toFixed(0)} MiB`);
+  const heap = await run.heapMiB();
+  log(
+    `n=${n}: controller RSS ${result.rss.toFixed(0)} MiB (V8 heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)})`,
+  );
 }
 
 try {
@@ -313,7 +325,7 @@ try {
   }
 
   const final = memoryMiB(kaika.pid);
-  const widths = [8, 11, 8, 11, 8, 10, 8, 10, 12, 9];
+  const widths = [8, 11, 8, 11, 8, 8, 8, 10, 8, 10, 12, 9];
   const pad = (cells: readonly string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 8) : c.padStart(widths[i] ?? 8))).join("  ");
   const f = (x: number | undefined, digits = 0): string =>
@@ -325,7 +337,20 @@ try {
   console.log("idle (a reconcile's own writes come back as watch events and enqueue one more).");
   console.log();
   console.log(
-    pad(["objects", "initial s", "rec", "change ms", "rec", "no-op s", "rec", "no-op wr.", "rewritten", "RSS MiB"]),
+    pad([
+      "objects",
+      "initial s",
+      "rec",
+      "change ms",
+      "rec",
+      "chg dry",
+      "chg wr.",
+      "no-op s",
+      "rec",
+      "no-op wr.",
+      "rewritten",
+      "RSS MiB",
+    ]),
   );
   for (const r of results) {
     console.log(
@@ -335,6 +360,8 @@ try {
         f(r.initial?.reconciles),
         f(r.change?.ms),
         f(r.change?.reconciles),
+        f(r.change?.dryRuns),
+        f(r.change?.writes),
         f(r.noop && r.noop.ms / 1000, 2),
         f(r.noop?.reconciles),
         f(r.noop?.writes),
@@ -345,6 +372,9 @@ try {
     if (r.error) console.log(`  ${r.n}: ${r.error}`);
   }
   console.log();
+  console.log(
+    "chg dry / chg wr. = dry-run / real writes the apiserver counted from the one-object change's webhook until idle",
+  );
   console.log(
     "no-op wr. = non-dry-run POST/PUT/PATCH/APPLY/DELETE requests the apiserver counted during the no-op resync,",
   );

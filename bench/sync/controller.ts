@@ -95,6 +95,15 @@ export class KaikaRun {
     return parseProm(await res.text());
   }
 
+  /** The V8 heap in use and its size, in MiB (prom-client's default process metrics). */
+  async heapMiB(): Promise<{ used: number; total: number }> {
+    const s = await this.scrape();
+    return {
+      used: sum(s, "nodejs_heap_size_used_bytes") / 1048576,
+      total: sum(s, "nodejs_heap_size_total_bytes") / 1048576,
+    };
+  }
+
   async syncMetrics(): Promise<SyncMetrics> {
     const s = await this.scrape();
     return {

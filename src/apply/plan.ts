@@ -6,8 +6,8 @@ import type { KubeObject } from "../kube/types.ts";
 /** What applying one object does. */
 export type Action = "create" | "configure" | "unchanged";
 
-// Fields the server owns or bumps: comparing them would make every object look changed.
-function normalize(object: KubeObject): Record<string, unknown> {
+/** The object without status and the metadata the server owns or bumps: comparing those would make every object look changed. */
+export function normalize(object: KubeObject): Record<string, unknown> {
   const { managedFields, resourceVersion, generation, uid, creationTimestamp, selfLink, ...metadata } =
     object.metadata as KubeObject["metadata"] & { selfLink?: string };
   const { status, ...rest } = object;

@@ -149,6 +149,11 @@ function program(): Command {
     .option("--cluster-probe-interval <seconds>", "how often each fleet Cluster is probed", "10")
     .option("--fleet-concurrency <n>", "applies to fleet clusters at once (at most 2 per cluster)", "8")
     .option(
+      "--full-resync-interval <duration>",
+      'how often each Sync dry-runs every object, not only what its watches saw change (jittered ±10 %); "0": always',
+      "1h",
+    )
+    .option(
       "--ledger <path|url>",
       "version ledger: a SQLite file or postgres:// URL (default <data-dir>/ledger.sqlite)",
     )

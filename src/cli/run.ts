@@ -48,6 +48,7 @@ export interface RunFlags {
   readonly policyNamespace: string;
   readonly clusterProbeInterval: string;
   readonly fleetConcurrency: string;
+  readonly fullResyncInterval: string;
   readonly ledger?: string;
   readonly shards: string;
   readonly leaderElectLeaseDuration: string;
@@ -126,6 +127,7 @@ export async function run(options: GlobalOptions, flags: RunFlags): Promise<void
     dataDir,
     clusterProbeIntervalMs: Number(flags.clusterProbeInterval) * 1000,
     fleetConcurrency: { overall: Number(flags.fleetConcurrency) },
+    fullResyncIntervalMs: flags.fullResyncInterval === "0" ? 0 : parseDuration(flags.fullResyncInterval),
     ledger,
     shards,
     identity,

@@ -156,7 +156,7 @@ export class ClusterReconciler implements Reconciler {
     const connection = this.#fleet.connections.get(key);
     this.#fleet.connections.delete(key);
     connection?.drift?.stop.abort();
-    await connection?.drift?.cache.stopped();
+    await connection?.drift?.live.stopped();
     await connection?.api.close();
   }
 }

@@ -1,19 +1,22 @@
 /**
  * The fleet worker: on the replica holding a cluster's shard, applies what
  * each targeting Sync's rollout wants there (`status.clusters[].desiredRevision`)
- * in the bounded work pool, retries failures, re-applies at the Sync's
- * interval (drift), and records what it wrote in the version ledger. The
- * Cluster reconciler calls it after each probe and reports its runs.
+ * in the bounded work pool, retries failures, syncs again at the Sync's
+ * interval and at once on drift (touching only what changed, with a full
+ * resync now and then), and records what it wrote in the version ledger.
+ * The Cluster reconciler calls it after each probe and reports its runs.
  */
+import { LiveCache } from "../apply/live-cache.ts";
 import { applyToCluster } from "../fleet/apply-to-cluster.ts";
 import type { ClusterWorkPool } from "../fleet/pool.ts";
 import type { ClusterConnection, ClusterRunState, FleetState } from "../fleet/state.ts";
-import { gvk, type KubeObject } from "../kube/types.ts";
-import { type Informer, type Logger, SharedCache } from "../runtime/index.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { Informer, Logger } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { answers, type ClusterObject } from "./cluster.ts";
 import { parseDuration } from "./durations.ts";
 import { type Targeted, targetedClusters } from "./fleet-sync.ts";
+import { FullResyncClock } from "./resync.ts";
 import { type SyncObject, syncNameLabel, syncNamespaceLabel } from "./sync.ts";
 
 /** Where applied changes are recorded (the version ledger). */
@@ -41,6 +44,8 @@ export interface FleetWorkerDeps {
   readonly ledger?: LedgerSink | undefined;
   /** Fetches an earlier revision of a GitSource ("namespace/name") into `artifacts`; false if the source is gone. */
   readonly fetchRevision?: ((source: string, revision: string) => Promise<boolean>) | undefined;
+  /** When each Sync's run on each cluster next dry-runs every object; default every hour. */
+  readonly resync?: FullResyncClock | undefined;
 }
 
 // Connection-level failures (a keep-alive socket the server closed) are retried at once, not held
@@ -48,11 +53,6 @@ export interface FleetWorkerDeps {
 const transient = /socket hang up|ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT/;
 // A failed cluster tries the same revision again after this long.
 const retryAfterMs = 30_000;
-// What a hand change alters: status and bookkeeping changes (a rollout progressing) are not drift.
-const desiredState = (o: KubeObject): string => {
-  const { status: _status, metadata, ...rest } = o as KubeObject & { status?: unknown };
-  return JSON.stringify([rest, metadata.labels, metadata.annotations, metadata.generation]);
-};
 const actionWord = { create: "created", configure: "configured", unchanged: "unchanged", pruned: "pruned" } as const;
 
 /** Applies the Syncs' desired revisions on the clusters this replica handles. */
@@ -62,9 +62,11 @@ export class FleetWorker {
   readonly #fetching = new Map<string, Set<string>>();
   /** The last failed on-demand fetch per "source|revision": not tried again for retryAfterMs. */
   readonly #fetchFailures = new Map<string, { readonly at: number; readonly message: string }>();
+  readonly #resync: FullResyncClock;
 
   constructor(deps: FleetWorkerDeps) {
     this.#deps = deps;
+    this.#resync = deps.resync ?? new FullResyncClock();
   }
 
   /** Starts, for every Sync targeting `cluster`, the apply it needs now (if any). */
@@ -94,49 +96,32 @@ export class FleetWorker {
   }
 
   /**
-   * Watches the kinds just applied on this cluster by the Sync labels (one informer cache per cluster,
-   * only kaika's objects): a change to an object's spec, data, labels or annotations, or its deletion,
-   * makes the owning Sync's next pass here a re-apply, at once.
+   * The cluster's live cache (started on first use): watches by the Sync labels of the kinds applied
+   * there, keeping a fingerprint per object. A change to an object's state (not its status), or its
+   * deletion, makes the owning Sync's next pass here a sync at once, which re-applies just that object.
    */
-  #watchDrift(
-    connection: ClusterConnection,
-    namespace: string,
-    cluster: string,
-    objects: readonly KubeObject[],
-    log: Logger,
-  ): void {
+  #liveCache(connection: ClusterConnection, namespace: string, cluster: string, log: Logger): LiveCache {
     connection.drift ??= (() => {
       const stop = new AbortController();
-      const cache = new SharedCache(connection.api);
-      cache.start(stop.signal);
-      return { cache, stop, kinds: new Set<string>() };
-    })();
-    const { cache, kinds } = connection.drift;
-    const heal = (object: KubeObject): void => {
-      const name = object.metadata.labels?.[syncNameLabel];
-      const ns = object.metadata.labels?.[syncNamespaceLabel];
-      const run = name && ns === namespace ? this.#deps.fleet.runs(`${ns}/${name}`).get(cluster) : undefined;
-      if (!run || run.applying) return;
-      log.info(
-        { cluster, object: `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}` },
-        "drift: re-applying",
-      );
-      run.lastAppliedAt = 0;
-      this.#deps.requeue(namespace, cluster);
-    };
-    for (const object of objects) {
-      if (object.kind === "Namespace" && object.apiVersion === "v1") continue;
-      const kind = gvk(object.apiVersion, object.kind);
-      const key = `${kind.group}/${kind.kind}`;
-      if (kinds.has(key)) continue;
-      kinds.add(key);
-      cache.informer(kind, { labelSelector: syncNameLabel }).addHandler({
-        onUpdate: (before, after) => {
-          if (desiredState(before) !== desiredState(after)) heal(after);
+      const live = new LiveCache(connection.api, {
+        labelSelector: syncNameLabel,
+        onChange: (object: KubeObject) => {
+          const name = object.metadata.labels?.[syncNameLabel];
+          const ns = object.metadata.labels?.[syncNamespaceLabel];
+          const run = name && ns === namespace ? this.#deps.fleet.runs(`${ns}/${name}`).get(cluster) : undefined;
+          if (!run || run.applying) return;
+          log.info(
+            { cluster, object: `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}` },
+            "drift: re-applying",
+          );
+          run.lastAppliedAt = 0;
+          this.#deps.requeue(namespace, cluster);
         },
-        onDelete: heal,
       });
-    }
+      live.start(stop.signal);
+      return { live, stop };
+    })();
+    return connection.drift.live;
   }
 
   /** Fetches an earlier revision once however many clusters wait for it; each is requeued when it is there. */
@@ -172,8 +157,8 @@ export class FleetWorker {
 
   /**
    * A run as the Cluster's status last reported it (after a restart or a shard moving here), due for
-   * a heal at once: that re-applies its revision, reverting what changed while nobody watched, and
-   * sets up the drift watches this process does not have yet.
+   * a heal at once: that sets up the watches this process does not have yet, whose first list shows
+   * (against the inventory's hashes) what changed while nobody watched, and re-applies just that.
    */
   #seed(sync: SyncObject, cluster: string): ClusterRunState {
     const entry = sync.status?.clusters?.find((c) => c.name === cluster);
@@ -205,8 +190,11 @@ export class FleetWorker {
     }
     run.applying = revision;
     const healing = run.revision === revision;
+    const live = this.#liveCache(connection, namespace, cluster.name, log);
+    const resyncKey = `${syncKey}|${cluster.name}`;
     this.#deps.pool.submit(`${namespace}/${cluster.name}`, async () => {
       try {
+        const full = this.#resync.due(resyncKey);
         const result = await applyToCluster({
           api: connection.api,
           sync: { namespace, name: sync.metadata.name ?? "", spec: sync.spec },
@@ -218,6 +206,8 @@ export class FleetWorker {
           labels: this.#deps.labels(sync),
           policies: this.#deps.policies(),
           kubernetesVersion: object.status?.kubernetesVersion,
+          live,
+          full,
         });
         const at = Date.now();
         // What was written runs there (or tries to), healthy or not: the ledger records it either way.
@@ -233,13 +223,7 @@ export class FleetWorker {
             .catch((err: Error) => log.warn({ err, cluster: cluster.name }, "ledger: change not recorded"));
         }
         if (result.ok) {
-          this.#watchDrift(
-            connection,
-            namespace,
-            cluster.name,
-            result.changes.map((c) => c.object),
-            log,
-          );
+          if (full) this.#resync.done(resyncKey);
           run.revision = revision;
           run.failed = undefined;
           run.lastAppliedAt = at;

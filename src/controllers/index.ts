@@ -1,6 +1,7 @@
 /** kaika's controllers, wired into a runtime Manager. */
 
 import { ReadinessPolicyKind } from "../api/readiness-policy.ts";
+import { LiveCache } from "../apply/live-cache.ts";
 import type { AuditMetrics } from "../audit/index.ts";
 import { ClusterWorkPool } from "../fleet/pool.ts";
 import { Shards } from "../fleet/shards.ts";
@@ -16,8 +17,9 @@ import { ClusterKind, type ClusterObject, ClusterReconciler } from "./cluster.ts
 import { FleetSyncer, promoteRequestedAnnotation, retryRequestedAnnotation } from "./fleet-sync.ts";
 import { FleetWorker, type LedgerSink } from "./fleet-worker.ts";
 import { GitSourceKind, type GitSourceObject, GitSourceReconciler } from "./gitsource.ts";
+import { FullResyncClock } from "./resync.ts";
 import { reconcileRequestedAnnotation } from "./status.ts";
-import { SyncKind, type SyncObject, SyncReconciler } from "./sync.ts";
+import { SyncKind, type SyncObject, SyncReconciler, syncNameLabel, syncNamespaceLabel } from "./sync.ts";
 
 export { ClusterKind } from "./cluster.ts";
 export { promoteRequestedAnnotation, retryRequestedAnnotation } from "./fleet-sync.ts";
@@ -49,6 +51,8 @@ export interface ControllerSetup {
   readonly identity?: string | undefined;
   /** Syncs without spec.serviceAccountName apply as this ServiceAccount of their namespace; unset: as kaika. */
   readonly defaultServiceAccount?: string | undefined;
+  /** How often each Sync (and each fleet cluster's run) dry-runs every object; default 1 h, jittered ±10 %. */
+  readonly fullResyncIntervalMs?: number | undefined;
 }
 
 /** What the controllers offer the webhook receiver. */
@@ -85,8 +89,23 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     updatePredicate: specOrRequestChanged,
   });
   const policies = manager.cache.informer(ReadinessPolicyKind);
+  // What the Syncs applied, watched by their labels: a hand change or deletion wakes the owning Sync,
+  // whose next sync re-applies just that object.
+  const live = new LiveCache(api, {
+    labelSelector: syncNameLabel,
+    onChange: (o) => {
+      const name = o.metadata.labels?.[syncNameLabel];
+      const namespace = o.metadata.labels?.[syncNamespaceLabel];
+      if (name && namespace) controller.queue.add(`${namespace}/${name}`);
+    },
+  });
+  const liveStop = new AbortController();
+  live.start(liveStop.signal);
+  const resync = new FullResyncClock(setup.fullResyncIntervalMs);
   const reconciler = new SyncReconciler(api, syncs, artifacts, events, () => policies.list(), {
     defaultServiceAccount: setup.defaultServiceAccount,
+    live,
+    resync,
   });
   const controller = manager.add({
     name: "sync",
@@ -115,6 +134,7 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     policies: () => policies.list(),
     ledger: setup.ledger,
     fetchRevision: (source, revision) => gitSources.fetchRevision(source, revision),
+    resync,
   });
   const clusterController = manager.add({
     name: "cluster",
@@ -161,7 +181,7 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     },
   });
   const fleetSyncer = new FleetSyncer({ api, clusters, fleet, events, sloGate: setup.sloGate });
-  reconciler.attach(controller, fleetSyncer);
+  reconciler.attach(fleetSyncer);
   // A new revision of a source wakes every Sync that uses it.
   artifacts.onChange((source) => {
     for (const sync of syncs.byIndex("source", source)) {
@@ -169,7 +189,10 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
     }
   });
   return {
-    close: () => fleet.close(),
+    close: async () => {
+      liveStop.abort();
+      await Promise.all([fleet.close(), live.stopped()]);
+    },
     artifacts,
     fetchRevision: (source, revision) => gitSources.fetchRevision(source, revision),
     triggerSource: (namespace, name) => sourceController.queue.add(`${namespace}/${name}`),

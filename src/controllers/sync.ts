@@ -6,27 +6,22 @@
 import type { SyncSpec, SyncStatus } from "../api/sync.ts";
 import { type ApplyEvent, type ApplySummary, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
+import type { LiveState } from "../apply/live-cache.ts";
 import { pruneObjects } from "../apply/prune.ts";
 import { type KubeApi, serverVersion } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
 import type { RenderedObject } from "../render/types.ts";
-import type {
-  Controller,
-  EventRecorder,
-  Informer,
-  ReconcileContext,
-  Reconciler,
-  Request,
-  Result,
-} from "../runtime/index.ts";
+import type { EventRecorder, Informer, ReconcileContext, Reconciler, Request, Result } from "../runtime/index.ts";
 import { addFinalizer, findCondition, hasFinalizer, removeFinalizer, statusConditions } from "../runtime/index.ts";
 import type { ArtifactStore } from "./artifacts.ts";
 import { parseDuration } from "./durations.ts";
 import type { FleetSyncer } from "./fleet-sync.ts";
 import { readinessGate } from "./gate.ts";
 import { renderFor } from "./render.ts";
+import { RenderMemo } from "./render-memo.ts";
+import { FullResyncClock } from "./resync.ts";
 import { reconcileRequestedAnnotation, writeStatus } from "./status.ts";
 
 export const SyncKind = gvk("kaika.dev/v1alpha1", "Sync");
@@ -51,7 +46,15 @@ const Reason = {
   Succeeded: "ReconciliationSucceeded",
 } as const;
 
-/** Reconciles Syncs. `controller` lets it watch the kinds it applies, for drift. */
+/** What a SyncReconciler reads live state from, and how often it does a full resync. */
+export interface SyncEngineOptions {
+  /** Watches of the objects Syncs applied (the caller routes their changes back to the Syncs). */
+  readonly live?: LiveState | undefined;
+  /** When each Sync's next full resync is due; default every hour. */
+  readonly resync?: FullResyncClock | undefined;
+}
+
+/** Reconciles Syncs. */
 export class SyncReconciler implements Reconciler {
   readonly #api: KubeApi;
   readonly #syncs: Informer<SyncObject>;
@@ -59,7 +62,9 @@ export class SyncReconciler implements Reconciler {
   readonly #events: EventRecorder;
   /** The ReadinessPolicy objects of the admin cluster, for the gate. */
   readonly #policies: () => readonly KubeObject[];
-  #controller: Controller | undefined;
+  readonly #live: LiveState | undefined;
+  readonly #resync: FullResyncClock;
+  readonly #rendered = new RenderMemo();
   readonly #impersonated = new Map<string, KubeApi>();
   readonly #defaultServiceAccount: string | undefined;
   /** The cluster's Kubernetes version, read once per 10 minutes rather than on every reconcile. */
@@ -72,9 +77,11 @@ export class SyncReconciler implements Reconciler {
     artifacts: ArtifactStore,
     events: EventRecorder,
     policies: () => readonly KubeObject[],
-    options: { defaultServiceAccount?: string | undefined } = {},
+    options: { defaultServiceAccount?: string | undefined } & SyncEngineOptions = {},
   ) {
     this.#api = api;
+    this.#live = options.live;
+    this.#resync = options.resync ?? new FullResyncClock();
     this.#defaultServiceAccount = options.defaultServiceAccount;
     this.#policies = policies;
     this.#syncs = syncs;
@@ -82,9 +89,8 @@ export class SyncReconciler implements Reconciler {
     this.#events = events;
   }
 
-  /** Wires drift detection (the controller watches each applied kind by the Sync labels) and the fleet path. */
-  attach(controller: Controller, fleet?: FleetSyncer): void {
-    this.#controller = controller;
+  /** Wires the fleet path. */
+  attach(fleet?: FleetSyncer): void {
     this.#fleet = fleet;
   }
 
@@ -153,29 +159,48 @@ export class SyncReconciler implements Reconciler {
       return this.#fleet.reconcile(sync, revision, setStatus);
     }
 
-    // render
-    let objects: RenderedObject[];
+    // render and gate (reused while the revision, the spec, the policies and the cluster version stay)
+    const key = `${request.namespace}/${request.name}`;
     const targetNamespace = spec.targetNamespace ?? request.namespace ?? "default";
-    try {
-      objects = (
-        await renderFor(artifact.dir, spec, { name: request.name, namespace: targetNamespace, ignore: artifact.ignore })
-      ).objects;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await setStatus("stalled", Reason.RenderFailed, message, { lastAttemptedRevision: revision });
-      await this.#events.event(sync, "Warning", Reason.RenderFailed, message);
-      log.warn({ err: error, revision }, "render failed; the previous state stays");
-      return { requeueAfter: interval };
-    }
-    // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
-    const gate = readinessGate(
-      objects,
-      spec,
+    const policies = this.#policies();
+    const clusterVersion = await this.#clusterVersion();
+    const memoKey = [
       revision,
-      this.#policies(),
-      targetNamespace,
-      await this.#clusterVersion(),
-    );
+      generation,
+      clusterVersion,
+      ...policies.map((p) => `${p.metadata.uid}@${p.metadata.resourceVersion}`),
+    ].join("|");
+    let rendered = this.#rendered.get(key, memoKey);
+    if (!rendered) {
+      let objects: RenderedObject[];
+      try {
+        objects = (
+          await renderFor(artifact.dir, spec, {
+            name: request.name,
+            namespace: targetNamespace,
+            ignore: artifact.ignore,
+          })
+        ).objects;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await setStatus("stalled", Reason.RenderFailed, message, { lastAttemptedRevision: revision });
+        await this.#events.event(sync, "Warning", Reason.RenderFailed, message);
+        log.warn({ err: error, revision }, "render failed; the previous state stays");
+        return { requeueAfter: interval };
+      }
+      // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
+      const gate = readinessGate(objects, spec, revision, policies, targetNamespace, clusterVersion);
+      for (const { object } of objects) {
+        object.metadata.labels = {
+          ...object.metadata.labels,
+          [syncNameLabel]: request.name,
+          [syncNamespaceLabel]: request.namespace ?? "",
+        };
+      }
+      rendered = { objects, gate };
+      this.#rendered.set(key, memoKey, rendered);
+    }
+    const { objects, gate } = rendered;
     const violations = gate.violations;
     if (gate.summary) {
       await this.#events.event(sync, "Warning", Reason.PolicyViolation, gate.summary);
@@ -187,14 +212,6 @@ export class SyncReconciler implements Reconciler {
         log.warn({ revision, violations: violations.length }, "readiness gate: commit held back");
         return { requeueAfter: interval };
       }
-    }
-
-    for (const { object } of objects) {
-      object.metadata.labels = {
-        ...object.metadata.labels,
-        [syncNameLabel]: request.name,
-        [syncNamespaceLabel]: request.namespace ?? "",
-      };
     }
 
     // With selfHeal off, a reconcile of the revision already applied only reports drift.
@@ -216,8 +233,12 @@ export class SyncReconciler implements Reconciler {
     // With serviceAccountName every read and write, the inventory's too, is done as that ServiceAccount.
     const api = this.#apiFor(sync);
     const inventory = configMapInventory(api, { namespace: request.namespace ?? "", name: `sync-${request.name}` });
+    const full = !this.#live || this.#resync.due(key);
+    let checked = objects.length;
     for await (const event of apply(api, objects, {
       inventory,
+      diffs: false,
+      ...(this.#live ? { live: this.#live, full } : {}),
       prune: spec.prune ?? true,
       wait: spec.wait ?? true,
       timeoutMs: parseDuration(spec.timeout ?? "5m"),
@@ -226,12 +247,12 @@ export class SyncReconciler implements Reconciler {
         : { defaultNamespace: request.namespace ?? "default" }),
     })) {
       this.#record(event, failures);
+      if (event.type === "init") checked = event.checked;
       if (event.type === "done") {
         summary = event.summary;
         ok = event.ok;
       }
     }
-    this.#watchApplied(objects.map((o) => o.object));
     const counts = `${summary.created} created, ${summary.configured} configured, ${summary.unchanged} unchanged, ${summary.pruned} pruned`;
     if (!ok) {
       const first = failures[0];
@@ -242,11 +263,12 @@ export class SyncReconciler implements Reconciler {
       log.warn({ revision, failures: failures.length }, "apply failed; nothing pruned");
       return { requeueAfter: Math.min(interval, 30_000) };
     }
+    if (full) this.#resync.done(key);
     const changed = summary.created + summary.configured + summary.pruned > 0;
     if (changed) {
       await this.#events.event(sync, "Normal", "Applied", `${revision}: ${counts}`);
-      log.info({ revision, ...summary }, "applied");
-    }
+      log.info({ revision, ...summary, checked, full }, "applied");
+    } else log.debug({ revision, checked, full }, "nothing to apply");
     await setStatus("ready", Reason.Succeeded, `applied revision ${revision}`, {
       lastAppliedRevision: revision,
       lastAttemptedRevision: revision,
@@ -256,7 +278,7 @@ export class SyncReconciler implements Reconciler {
       drift: [],
       violations,
     });
-    return { requeueAfter: interval };
+    return { requeueAfter: Math.max(1000, Math.min(interval, this.#resync.remaining(key))) };
   }
 
   async #clusterVersion(): Promise<string | undefined> {
@@ -275,8 +297,16 @@ export class SyncReconciler implements Reconciler {
     interval: number,
   ): Promise<Result> {
     const drift: string[] = [];
-    for await (const event of apply(this.#apiFor(sync), objects, {
+    const api = this.#apiFor(sync);
+    const inventory = configMapInventory(api, {
+      namespace: sync.metadata.namespace ?? "",
+      name: `sync-${sync.metadata.name}`,
+    });
+    for await (const event of apply(api, objects, {
       dryRun: true,
+      diffs: false,
+      // With the watches, only what they saw change (or cannot vouch for) is dry-run.
+      ...(this.#live ? { live: this.#live, inventory, prune: false } : {}),
       defaultNamespace: sync.spec.targetNamespace ?? sync.metadata.namespace ?? "default",
     })) {
       if (event.type === "planned" && event.action !== "unchanged" && drift.length < 50) drift.push(event.ref);
@@ -312,6 +342,8 @@ export class SyncReconciler implements Reconciler {
       log.info({ pruned: ids.length }, "Sync deleted: its objects were pruned");
     }
     await removeFinalizer(this.#api, sync, finalizer);
+    this.#resync.forget(`${sync.metadata.namespace}/${sync.metadata.name}`);
+    this.#rendered.forget(`${sync.metadata.namespace}/${sync.metadata.name}`);
     return undefined;
   }
 
@@ -344,23 +376,5 @@ export class SyncReconciler implements Reconciler {
       ...(e.line ? { line: e.line } : {}),
       ...(e.field ? { field: e.field } : {}),
     });
-  }
-
-  /** Watches every applied kind by the Sync labels, so a hand change enqueues its Sync at once. */
-  #watchApplied(objects: readonly KubeObject[]): void {
-    const controller = this.#controller;
-    if (!controller) return;
-    const kinds = new Map(objects.map((o) => [`${o.apiVersion}/${o.kind}`, gvk(o.apiVersion, o.kind)]));
-    for (const kind of kinds.values()) {
-      controller.watch(
-        kind,
-        (o) => {
-          const name = o.metadata.labels?.[syncNameLabel];
-          const namespace = o.metadata.labels?.[syncNamespaceLabel];
-          return name && namespace ? [{ namespace, name }] : [];
-        },
-        { labelSelector: syncNameLabel },
-      );
-    }
   }
 }

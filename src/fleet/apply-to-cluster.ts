@@ -6,6 +6,7 @@
 import type { SyncSpec } from "../api/sync.ts";
 import { type ApplySummary, apply } from "../apply/applier.ts";
 import { configMapInventory } from "../apply/inventory.ts";
+import type { LiveState } from "../apply/live-cache.ts";
 import type { Action } from "../apply/plan.ts";
 import { describeId, objectId } from "../apply/refs.ts";
 import { parseDuration } from "../controllers/durations.ts";
@@ -36,6 +37,10 @@ export interface ClusterApply {
   readonly kubernetesVersion?: string | undefined;
   /** Labels put on every applied object (drift and ownership). */
   readonly labels: Readonly<Record<string, string>>;
+  /** The cluster's live cache: with it only what changed, drifted or is missing is dry-run and applied. */
+  readonly live?: LiveState | undefined;
+  /** Dry-run every object even with a live cache (the periodic full resync). */
+  readonly full?: boolean | undefined;
 }
 
 /** How it went: ok means applied and healthy. */
@@ -86,6 +91,8 @@ export async function applyToCluster(job: ClusterApply): Promise<ClusterApplyRes
   let ok = false;
   for await (const event of apply(api, objects, {
     inventory,
+    diffs: false,
+    ...(job.live ? { live: job.live, full: job.full ?? false } : {}),
     prune: spec.prune ?? true,
     wait: spec.wait ?? true,
     timeoutMs: parseDuration(spec.timeout ?? "5m"),

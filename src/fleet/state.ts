@@ -3,8 +3,8 @@
  * connection and reachability, and what each Sync runs on each cluster.
  * The Cluster and Sync controllers write it; statuses are drawn from it.
  */
+import type { LiveCache } from "../apply/live-cache.ts";
 import type { KubeApi } from "../kube/api.ts";
-import type { SharedCache } from "../runtime/index.ts";
 import type { ClusterRun } from "./waves.ts";
 
 /** A Cluster as last probed. */
@@ -17,10 +17,11 @@ export interface ClusterConnection {
   /** When the last readiness audit of the cluster started (ms since the epoch). */
   lastAuditAt?: number | undefined;
   /**
-   * This cluster's one informer cache: label-selected watches of the kinds kaika applied there, so
-   * a hand change is reverted at once. Stopped with `stop` when the connection is dropped.
+   * This cluster's live cache: label-selected watches of the kinds kaika applied there, keeping a
+   * fingerprint per object, so a hand change is reverted at once and a sync reads live state without
+   * requests. Stopped with `stop` when the connection is dropped.
    */
-  drift?: { readonly cache: SharedCache; readonly stop: AbortController; readonly kinds: Set<string> } | undefined;
+  drift?: { readonly live: LiveCache; readonly stop: AbortController } | undefined;
 }
 
 /** One Sync on one cluster, with what the status shows besides the planner's view. */
@@ -79,7 +80,7 @@ export class FleetState {
     for (const c of connections) c.drift?.stop.abort();
     await Promise.all(
       connections.map(async (c) => {
-        await c.drift?.cache.stopped();
+        await c.drift?.live.stopped();
         await c.api.close();
       }),
     );

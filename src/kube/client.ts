@@ -81,6 +81,7 @@ export class KubeClient {
   readonly #impersonate: Impersonation | undefined;
   #options: Promise<RequestOptions> | undefined;
   #agent: Agent | undefined;
+  #throttles = 0;
 
   constructor(config: KubeConfig, options: ClientOptions = {}) {
     const cluster = config.getCurrentCluster();
@@ -96,6 +97,11 @@ export class KubeClient {
     const cluster = this.#config.getCurrentCluster();
     if (cluster?.caData) return cluster.caData;
     return cluster?.caFile ? readFileSync(cluster.caFile).toString("base64") : undefined;
+  }
+
+  /** How many answers so far were 429 Too Many Requests (each retried after its Retry-After). */
+  get throttles(): number {
+    return this.#throttles;
   }
 
   /** A client with the same kubeconfig that acts as `who`. */
@@ -191,7 +197,9 @@ export class KubeClient {
       try {
         return await this.#requestOnce<T>(method, path, { timeoutMs: 30_000, ...init });
       } catch (error) {
-        if (!(error instanceof TooManyRequestsError) || attempt >= this.#maxThrottleRetries) throw error;
+        if (!(error instanceof TooManyRequestsError)) throw error;
+        this.#throttles++;
+        if (attempt >= this.#maxThrottleRetries) throw error;
         await new Promise((r) => setTimeout(r, error.retryAfterSeconds * 1000));
       }
     }
