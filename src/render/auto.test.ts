@@ -21,6 +21,19 @@ describe("detectRenderer and renderAuto", () => {
     assert.equal(detectRenderer(join(testdata, "no-such-folder")), "plain");
   });
 
+  it("detects the hierarchical layout by namespaces/ beside system/ or cluster/, and renders it", async () => {
+    assert.equal(detectRenderer(join(testdata, "hierarchy", "namespace-selectors")), "hierarchy");
+    // cluster/ + namespaces/ without system/
+    assert.equal(detectRenderer(join(testdata, "hierarchy", "selectors")), "hierarchy");
+    // namespaces/ alone is a plain folder that happens to be called so
+    assert.equal(detectRenderer(join(testdata, "hierarchy", "errors", "duplicate")), "plain");
+    const { objects } = await renderAuto(join(testdata, "hierarchy"), "namespace-selectors");
+    assert.deepEqual(
+      objects.filter((o) => o.object.metadata.name === "sre-admin").map((o) => o.object.metadata.namespace),
+      ["audit", "checkout-prod"],
+    );
+  });
+
   it("renders a kustomization with kustomize", async () => {
     const { objects } = await renderAuto(join(testdata, "kustomize"), "overlays/prod");
     assert.deepEqual(

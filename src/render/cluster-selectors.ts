@@ -64,8 +64,11 @@ export function matchesLabels(selector: LabelSelector, labels: Readonly<Record<s
   return true;
 }
 
-/** Reads `spec.selector` of a ClusterSelector, naming the field of any mistake. */
-export function parseLabelSelector(item: RenderedObject): LabelSelector {
+/**
+ * Reads `spec.selector` of a ClusterSelector (or, with `noun` "namespace", a
+ * NamespaceSelector), naming the field of any mistake. An empty selector is refused.
+ */
+export function parseLabelSelector(item: RenderedObject, noun: "cluster" | "namespace" = "cluster"): LabelSelector {
   const { object } = item;
   const fail = (field: string, message: string): RenderError => invalid(item, message, field);
   const spec = object.spec;
@@ -103,9 +106,9 @@ export function parseLabelSelector(item: RenderedObject): LabelSelector {
       matchExpressions.push({ key, operator: operator as LabelSelectorRequirement["operator"], values });
     }
   }
-  // An empty selector would select every cluster, which is what no annotation at all does: most likely a mistake.
+  // An empty selector would select everything, which is most likely a mistake.
   if (Object.keys(matchLabels).length === 0 && matchExpressions.length === 0) {
-    throw fail("spec.selector", "selects every cluster; give matchLabels or matchExpressions");
+    throw fail("spec.selector", `selects every ${noun}; give matchLabels or matchExpressions`);
   }
   return { matchLabels, matchExpressions };
 }

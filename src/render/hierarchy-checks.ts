@@ -46,8 +46,8 @@ export function misplaced(object: KubeObject, folder: string): string | undefine
   if (isRegistryKind(object.apiVersion, object.kind) && folder !== "clusterregistry") {
     return "belongs in clusterregistry/";
   }
-  if (config && object.kind === "NamespaceSelector") {
-    return "NamespaceSelectors are not supported by kaika; use an abstract directory or a ClusterSelector (docs/hierarchy.md)";
+  if (config && object.kind === "NamespaceSelector" && folder !== "namespaces") {
+    return "belongs in an abstract directory under namespaces/ (it selects among the namespaces below it)";
   }
   return undefined;
 }
@@ -95,6 +95,7 @@ export function checkClusterObject(item: RenderedObject): void {
   const { object } = item;
   const wrong = misplaced(object, "cluster");
   if (wrong) throw invalid(item, wrong);
+
   if (object.kind === "Namespace" && gvk(object.apiVersion, object.kind).group === "") {
     throw invalid(item, `a Namespace belongs in namespaces/…/${object.metadata.name}/, a directory named after it`);
   }

@@ -3,6 +3,7 @@ import { relative, sep } from "node:path";
 import { clusterSelection } from "./cluster-selectors.ts";
 import { RenderError } from "./errors.ts";
 import { checkClusterObject, type Entry, readSystem } from "./hierarchy-checks.ts";
+import { type HierarchySelectors, hierarchySelectors } from "./hierarchy-namespace-selectors.ts";
 import { type Folder, namespaceTree } from "./namespace-tree.ts";
 import { parseFiles } from "./plain.ts";
 import { identityKey, objectRef } from "./refs.ts";
@@ -40,8 +41,10 @@ const toPosix = (p: string): string => p.split(sep).join("/");
  * ClusterSelector, never output), `cluster/` (cluster-scoped objects) and
  * `namespaces/` (a tree: a directory with a Namespace is that namespace, any
  * other is abstract and its objects are copied into every namespace below
- * it, each copy annotated with {@link sourcePathAnnotation}). Objects whose
- * cluster selector does not match are left out and listed in `ignored`.
+ * it, each copy annotated with {@link sourcePathAnnotation}; a
+ * `configmanagement.gke.io/namespace-selector` annotation limits the copies to
+ * the namespaces its NamespaceSelector, never output, selects by their labels).
+ * Objects whose cluster selector does not match are left out and listed in `ignored`.
  *
  * Output order: cluster/ in file order, then each namespace directory in path
  * order: its Namespace, the objects inherited from the outermost abstract
@@ -76,6 +79,13 @@ export async function renderHierarchy(root: string, path = ".", options: Hierarc
   for (const entry of clusterEntries) checkClusterObject(entry.item);
   const namespaceEntries = under("namespaces");
   const folders = namespaceTree(namespaceEntries, noInherit, shown);
+  const namespaceSelection = hierarchySelectors(folders, clusterEntries);
+  for (const entry of namespaceSelection.selectors) {
+    ignored.push({
+      file: entry.item.source.file,
+      reason: "namespace selection (NamespaceSelector): read, not applied",
+    });
+  }
 
   // Every selector is checked, even on objects a deselected namespace drops.
   const excluded = new Set<Entry>();
@@ -93,7 +103,7 @@ export async function renderHierarchy(root: string, path = ".", options: Hierarc
 
   const objects = clusterEntries.filter((e) => !excluded.has(e)).map((e) => e.item);
   const inheritedFrom = new Map<RenderedObject, string>();
-  objects.push(...fillNamespaces(folders, excluded, inheritedFrom));
+  objects.push(...fillNamespaces(folders, excluded, namespaceSelection, inheritedFrom));
   checkDuplicates(objects, inheritedFrom);
   return { objects, ignored: ignored.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)) };
 }
@@ -118,10 +128,11 @@ async function readEntries(
   });
 }
 
-/** The objects of every selected namespace directory: its Namespace, inherited copies, then its own. */
+/** The objects of every selected namespace directory: its Namespace, inherited copies its NamespaceSelectors admit, then its own. */
 function fillNamespaces(
   folders: readonly Folder[],
   excluded: ReadonlySet<Entry>,
+  namespaceSelection: HierarchySelectors,
   inheritedFrom: Map<RenderedObject, string>,
 ): RenderedObject[] {
   const byPath = new Map(folders.map((f) => [f.path, f]));
@@ -135,7 +146,8 @@ function fillNamespaces(
     for (let depth = 1; depth < segments.length; depth++) {
       const ancestor = byPath.get(segments.slice(0, depth).join("/"));
       for (const entry of ancestor?.entries ?? []) {
-        if (excluded.has(entry)) continue;
+        if (excluded.has(entry) || namespaceSelection.selectors.has(entry)) continue;
+        if (!namespaceSelection.admits(entry, namespace)) continue;
         const object = structuredClone(entry.item.object);
         object.metadata.namespace = name;
         object.metadata.annotations = { ...object.metadata.annotations, [sourcePathAnnotation]: entry.path };

@@ -22,6 +22,8 @@ export {
   renderKustomize,
 } from "./kustomize.ts";
 export { type ParsedFile, parseManifests, SkipReason } from "./parse.ts";
+export { type FanOutOptions, type NamespaceLabels, selectNamespaces } from "./namespace-fanout.ts";
+export { type NamespaceSelectorMode, namespaceSelectorAnnotation } from "./namespace-selectors.ts";
 export { maxManifestFileBytes, renderPlain } from "./plain.ts";
 export { identityKey, locate, objectRef } from "./refs.ts";
 export type {

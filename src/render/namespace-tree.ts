@@ -19,7 +19,6 @@ export interface Folder {
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Namespaces the cluster makes itself: fine as namespace directories, never abstract ones.
 const isReserved = (name: string): boolean => name === "default" || name.startsWith("kube-");
-const namespaceSelectorAnnotation = "configmanagement.gke.io/namespace-selector";
 
 /**
  * Groups the objects of namespaces/ by folder and checks the tree: folder
@@ -139,13 +138,6 @@ function checkObject(entry: Entry, folder: Folder): void {
   const { object } = item;
   const wrong = misplaced(object, "namespaces");
   if (wrong) throw invalid(item, wrong);
-  if (object.metadata.annotations?.[namespaceSelectorAnnotation] !== undefined) {
-    throw invalid(
-      item,
-      "NamespaceSelectors are not supported by kaika; use an abstract directory or a ClusterSelector (docs/hierarchy.md)",
-      `metadata.annotations.${namespaceSelectorAnnotation}`,
-    );
-  }
   if (object.kind === "Namespace" && gvk(object.apiVersion, object.kind).group === "") {
     const name = object.metadata.name;
     if (folder.path === "namespaces") {
