@@ -1,11 +1,13 @@
 /** Chooses the renderer a Sync asks for and runs it over the artifact. */
+import { join } from "node:path";
 import ignore from "ignore";
 import type { SyncSpec } from "../api/sync.ts";
 import { cachedBinaries } from "../localfleet/binaries.ts";
-import { renderAuto } from "../render/auto.ts";
+import { detectRenderer, renderAuto } from "../render/auto.ts";
 import { renderHelm } from "../render/helm.ts";
 import { renderHierarchy } from "../render/hierarchy.ts";
 import { renderKustomize } from "../render/kustomize.ts";
+import { type NamespaceLabels, selectNamespaces } from "../render/namespace-fanout.ts";
 import { renderPlain } from "../render/plain.ts";
 import type { RenderResult } from "../render/types.ts";
 
@@ -27,19 +29,36 @@ export interface RenderContext {
   readonly helmValuesFiles?: readonly string[] | undefined;
   /** The GitSource's ignore rules (.gitignore syntax, from the repository root): objects from matching files are left out. */
   readonly ignore?: string | undefined;
+  /**
+   * The live Namespaces of the cluster applied to, for NamespaceSelectors with
+   * `mode: dynamic` in an unstructured repo; called only when one is used.
+   * Default: none, and such a selector fails the render.
+   */
+  readonly liveNamespaces?: (() => Promise<NamespaceLabels>) | undefined;
 }
 
 /**
  * Renders `spec.path` of the artifact at `root` with `spec.renderer` (auto
- * detects Kustomize, Helm, plain), then leaves out objects whose source file
- * the GitSource's ignore rules match.
+ * detects Kustomize, Helm, the hierarchical layout, plain); outside the
+ * hierarchical layout, which has its own, applies NamespaceSelectors the
+ * unstructured way (selectNamespaces); then leaves out objects whose source
+ * file the GitSource's ignore rules match.
  */
 export async function renderFor(
   root: string,
   spec: Pick<SyncSpec, "path" | "renderer">,
   context: RenderContext,
 ): Promise<RenderResult> {
-  const result = await renderWith(root, spec, context);
+  let result = await renderWith(root, spec, context);
+  const renderer = spec.renderer ?? "auto";
+  const hierarchical =
+    renderer === "hierarchy" || (renderer === "auto" && detectRenderer(join(root, spec.path ?? ".")) === "hierarchy");
+  if (!hierarchical) {
+    result = await selectNamespaces(result, {
+      liveNamespaces: context.liveNamespaces,
+      defaultNamespace: context.namespace,
+    });
+  }
   if (!context.ignore?.trim()) return result;
   const rules = ignore().add(context.ignore);
   return { ...result, objects: result.objects.filter((o) => !rules.ignores(o.source.file)) };
@@ -58,6 +77,10 @@ function renderWith(
     helm: helmBinary(),
     ...(context.helmValuesFiles?.length ? { valuesFiles: context.helmValuesFiles } : {}),
   };
+  const cluster = {
+    ...(context.clusterName ? { clusterName: context.clusterName } : {}),
+    ...(context.clusterLabels ? { clusterLabels: context.clusterLabels } : {}),
+  };
   switch (spec.renderer ?? "auto") {
     case "plain":
       return renderPlain(root, path, { defaultNamespace: context.namespace });
@@ -66,11 +89,8 @@ function renderWith(
     case "helm":
       return renderHelm(root, path, helm);
     case "hierarchy":
-      return renderHierarchy(root, path, {
-        ...(context.clusterName ? { clusterName: context.clusterName } : {}),
-        ...(context.clusterLabels ? { clusterLabels: context.clusterLabels } : {}),
-      });
+      return renderHierarchy(root, path, cluster);
     default:
-      return renderAuto(root, path, helm);
+      return renderAuto(root, path, { ...helm, ...cluster });
   }
 }
