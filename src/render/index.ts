@@ -21,9 +21,9 @@ export {
   kustomizationFileNames,
   renderKustomize,
 } from "./kustomize.ts";
-export { type ParsedFile, parseManifests, SkipReason } from "./parse.ts";
 export { type FanOutOptions, type NamespaceLabels, selectNamespaces } from "./namespace-fanout.ts";
 export { type NamespaceSelectorMode, namespaceSelectorAnnotation } from "./namespace-selectors.ts";
+export { type ParsedFile, parseManifests, SkipReason } from "./parse.ts";
 export { maxManifestFileBytes, renderPlain } from "./plain.ts";
 export { identityKey, locate, objectRef } from "./refs.ts";
 export type {
