@@ -55,7 +55,12 @@ async function load(path: string, renderer: LintFlags["renderer"]): Promise<Rend
     // As a Sync renders it: from the repository's root, so an overlay may reach ../../base.
     const root = gitTopLevel(path) ?? resolve(path);
     const inside = relative(root, resolve(path)) || ".";
-    const { objects } = await renderFor(root, { path: inside, renderer }, { name: "lint", namespace: "default" });
+    const { objects } = await renderFor(
+      root,
+      { path: inside, renderer },
+      // Offline: a NamespaceSelector in mode: dynamic sees only the namespaces the repo declares.
+      { name: "lint", namespace: "default", liveNamespaces: async () => new Map() },
+    );
     // Files named relative to the folder given, as before (a base outside it reads ../../base/x.yaml).
     return objects.map((o) => ({ ...o, source: { ...o.source, file: relative(inside, o.source.file) } }));
   }

@@ -17,6 +17,7 @@ import { ClusterKind, type ClusterObject, ClusterReconciler } from "./cluster.ts
 import { FleetSyncer, promoteRequestedAnnotation, retryRequestedAnnotation } from "./fleet-sync.ts";
 import { FleetWorker, type LedgerSink } from "./fleet-worker.ts";
 import { GitSourceKind, type GitSourceObject, GitSourceReconciler } from "./gitsource.ts";
+import { LiveNamespaces } from "./live-namespaces.ts";
 import { FullResyncClock } from "./resync.ts";
 import { reconcileRequestedAnnotation } from "./status.ts";
 import { SyncKind, type SyncObject, SyncReconciler, syncNameLabel, syncNamespaceLabel } from "./sync.ts";
@@ -102,8 +103,11 @@ export function addControllers(manager: Manager, setup: ControllerSetup): Contro
   const liveStop = new AbortController();
   live.start(liveStop.signal);
   const resync = new FullResyncClock(setup.fullResyncIntervalMs);
+  // A Namespace change re-queues the Syncs whose dynamic NamespaceSelectors read the labels.
+  const liveNamespaces = new LiveNamespaces(manager.cache, (key) => controller.queue.add(key));
   const reconciler = new SyncReconciler(api, syncs, artifacts, events, () => policies.list(), {
     defaultServiceAccount: setup.defaultServiceAccount,
+    liveNamespaces: (key) => liveNamespaces.labels(key),
     live,
     resync,
   });

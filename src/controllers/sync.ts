@@ -12,6 +12,7 @@ import { type KubeApi, serverVersion } from "../kube/api.ts";
 import { serviceAccountIdentity } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { gvk, type KubeObject } from "../kube/types.ts";
+import type { NamespaceLabels } from "../render/namespace-fanout.ts";
 import type { RenderedObject } from "../render/types.ts";
 import type { EventRecorder, Informer, ReconcileContext, Reconciler, Request, Result } from "../runtime/index.ts";
 import { addFinalizer, findCondition, hasFinalizer, removeFinalizer, statusConditions } from "../runtime/index.ts";
@@ -67,6 +68,8 @@ export class SyncReconciler implements Reconciler {
   readonly #rendered = new RenderMemo();
   readonly #impersonated = new Map<string, KubeApi>();
   readonly #defaultServiceAccount: string | undefined;
+  /** Live Namespace labels for NamespaceSelectors in mode: dynamic, reading as Sync "namespace/name" (see LiveNamespaces). */
+  readonly #liveNamespaces: ((key: string) => Promise<NamespaceLabels>) | undefined;
   /** The cluster's Kubernetes version, read once per 10 minutes rather than on every reconcile. */
   #version: { readonly value: string | undefined; readonly at: number } | undefined;
   #fleet: FleetSyncer | undefined;
@@ -77,9 +80,13 @@ export class SyncReconciler implements Reconciler {
     artifacts: ArtifactStore,
     events: EventRecorder,
     policies: () => readonly KubeObject[],
-    options: { defaultServiceAccount?: string | undefined } & SyncEngineOptions = {},
+    options: {
+      defaultServiceAccount?: string | undefined;
+      liveNamespaces?: ((key: string) => Promise<NamespaceLabels>) | undefined;
+    } & SyncEngineOptions = {},
   ) {
     this.#api = api;
+    this.#liveNamespaces = options.liveNamespaces;
     this.#live = options.live;
     this.#resync = options.resync ?? new FullResyncClock();
     this.#defaultServiceAccount = options.defaultServiceAccount;
@@ -173,12 +180,23 @@ export class SyncReconciler implements Reconciler {
     let rendered = this.#rendered.get(key, memoKey);
     if (!rendered) {
       let objects: RenderedObject[];
+      // Dynamic NamespaceSelectors read this cluster's Namespaces (a change to them re-queues this Sync);
+      // a render that read them is not reused, since they are not in the memo key.
+      const live = this.#liveNamespaces;
+      let readLive = false;
+      const liveNamespaces =
+        live &&
+        (() => {
+          readLive = true;
+          return live(key);
+        });
       try {
         objects = (
           await renderFor(artifact.dir, spec, {
             name: request.name,
             namespace: targetNamespace,
             ignore: artifact.ignore,
+            liveNamespaces,
           })
         ).objects;
       } catch (error) {
@@ -198,7 +216,7 @@ export class SyncReconciler implements Reconciler {
         };
       }
       rendered = { objects, gate };
-      this.#rendered.set(key, memoKey, rendered);
+      if (!readLive) this.#rendered.set(key, memoKey, rendered);
     }
     const { objects, gate } = rendered;
     const violations = gate.violations;
