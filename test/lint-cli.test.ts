@@ -1,7 +1,7 @@
 /** `kaika lint` as CI runs it: exit codes, machine formats, policy files and opt-outs. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -61,6 +61,27 @@ describe("kaika lint", () => {
     assert.equal(result.code, 0, result.stderr);
     const { scores } = JSON.parse(result.stdout) as { scores: { objects: Record<string, number> } };
     assert.ok(Object.keys(scores.objects).length > 50);
+  });
+
+  it("renders a NamespaceSelector in mode: dynamic offline, into the namespaces the repo declares", async () => {
+    const repo = join(dir, "selected");
+    mkdirSync(repo);
+    writeFileSync(
+      join(repo, "ns.yaml"),
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: declared\n  labels: {team: a}\n",
+    );
+    writeFileSync(
+      join(repo, "selector.yaml"),
+      "apiVersion: configmanagement.gke.io/v1\nkind: NamespaceSelector\nmetadata:\n  name: team-a\nspec:\n  mode: dynamic\n  selector:\n    matchLabels: {team: a}\n",
+    );
+    writeFileSync(
+      join(repo, "cm.yaml"),
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  annotations: {configmanagement.gke.io/namespace-selector: team-a}\n",
+    );
+    const result = await lint(repo, "-o", "json");
+    assert.equal(result.code, 0, result.stderr);
+    const { scores } = JSON.parse(result.stdout) as { scores: { objects: Record<string, number> } };
+    assert.deepEqual(Object.keys(scores.objects).sort(), ["ConfigMap/declared/settings", "Namespace/declared"]);
   });
 
   it("prints JSON, SARIF and JUnit that programs can read", async () => {
