@@ -43,6 +43,24 @@ const hierarchical = {
   "hier/namespaces/viewers.yaml": roleBinding("viewers"),
   "hier/namespaces/retail/cs-dev/namespace.yaml": namespace("cs-dev", "dev"),
   "hier/namespaces/retail/cs-prod/namespace.yaml": namespace("cs-prod", "prod"),
+  // As in Config Sync's samples: a CRD in cluster/ and one of its objects in a namespace directory.
+  "hier/cluster/storefront-crd.yaml": `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: storefronts.cs.example.com
+spec:
+  group: cs.example.com
+  names: {kind: Storefront, plural: storefronts, singular: storefront}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`,
+  "hier/namespaces/retail/cs-prod/storefront.yaml":
+    "apiVersion: cs.example.com/v1\nkind: Storefront\nmetadata:\n  name: main\nspec: {region: eu}\n",
 };
 
 // An unstructured repo: the ConfigMap goes to every namespace labelled team=a, declared here or live.
@@ -127,6 +145,7 @@ describe("Config Sync parity: NamespaceSelectors", () => {
     const copy = await api.get(RoleBinding, "sre", "cs-prod");
     assert.equal(copy.metadata.annotations?.["kaika.dev/source-path"], "namespaces/sre.yaml");
     assert.equal(await exists(gvk("rbac.authorization.k8s.io/v1", "ClusterRole"), "cs-namespace-reader", ""), true);
+    assert.equal(await exists(gvk("cs.example.com/v1", "Storefront"), "main", "cs-prod"), true);
 
     // Swap the labels in Git: the copy moves, and the one no longer selected is pruned.
     await repo.commit({

@@ -61,6 +61,7 @@ describe("NamespaceSelectors in a hierarchical repo", () => {
     const result = await renderHierarchy(sample);
     assert.deepEqual(refs(result), [
       "ClusterRole/namespace-reader",
+      "CustomResourceDefinition/storefronts.retail.example.com",
       "Namespace/audit",
       "RoleBinding/audit/sre-admin",
       "RoleBinding/audit/viewers",
@@ -70,6 +71,7 @@ describe("NamespaceSelectors in a hierarchical repo", () => {
       "Namespace/checkout-prod",
       "RoleBinding/checkout-prod/sre-admin",
       "RoleBinding/checkout-prod/viewers",
+      "Storefront/checkout-prod/main",
       "Namespace/checkout-staging",
       "RoleBinding/checkout-staging/viewers",
       "ResourceQuota/checkout-staging/retail-quota",
