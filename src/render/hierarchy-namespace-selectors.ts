@@ -82,9 +82,8 @@ export function hierarchySelectors(folders: readonly Folder[], clusterEntries: r
         );
       }
       const found = byName.get(name);
-      const home = folderOf.get(name);
-      const visible = [...byName.keys()].filter((n) => inScope(folderOf.get(n), folder));
-      if (!found || !inScope(home, folder)) {
+      if (!found || !inScope(folderOf.get(name), folder)) {
+        const visible = [...byName.keys()].filter((n) => inScope(folderOf.get(n), folder));
         throw unknownSelector(entry.item, name, visible, `in ${folder.shown} or the directories above it`);
       }
       scoped.set(entry, found);
