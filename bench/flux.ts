@@ -256,7 +256,7 @@ function printTable(kaika: ToolFigures | undefined, flux: ToolFigures | undefine
     const at = (f: ToolFigures) => f.sizes.get(n);
     rows.push([`first apply, ${n} objects: push → applied (s)`, (f) => sec(at(f)?.initial?.ms), 2]);
     rows.push([`one-object change at ${n}: push → applied (s)`, (f) => sec(at(f)?.change?.ms), 2]);
-    rows.push([`  requests counted for that change`, (f) => optional(at(f)?.change, (p) => total(p.requests)), 0]);
+    rows.push([`  API requests meanwhile (all clients)`, (f) => optional(at(f)?.change, (p) => total(p.requests)), 0]);
     rows.push([`no-op resync at ${n}: API writes`, (f) => optional(at(f)?.noop, (p) => writes(p.requests)), 0]);
     rows.push([`  dry runs`, (f) => optional(at(f)?.noop, (p) => dryRuns(p.requests)), 0]);
     rows.push([`  time (s)`, (f) => sec(at(f)?.noop?.ms), 2]);
