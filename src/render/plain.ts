@@ -3,7 +3,8 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { assertNoDuplicates } from "./duplicates.ts";
 import { RenderError } from "./errors.ts";
-import { type ParsedFile, parseManifests } from "./parse.ts";
+import type { ParsedFile } from "./parse.ts";
+import { parseManifestsCached } from "./parse-cache.ts";
 import type { IgnoredFile, RenderOptions, RenderResult } from "./types.ts";
 import { resolveInside, walk } from "./walk.ts";
 
@@ -43,7 +44,7 @@ export async function parseFiles(root: string, files: readonly string[]): Promis
       const index = next++;
       const file = files[index] as string;
       try {
-        results[index] = parseManifests(file, await readManifest(root, file));
+        results[index] = parseManifestsCached(file, await readManifest(root, file));
       } catch (error) {
         errors.set(index, error);
       }
