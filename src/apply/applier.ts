@@ -54,10 +54,15 @@ export interface ApplierOptions {
   readonly wait?: boolean;
   readonly timeoutMs?: number;
   /**
-   * Requests in flight at first; default 8. It grows by one per that many answers, up to 4 times
-   * as many, and halves whenever the server throttles (429).
+   * Requests in flight at first; default 16. It grows by one per that many answers, up to
+   * `maxConcurrency`, and halves whenever the server throttles (429).
    */
   readonly concurrency?: number;
+  /**
+   * Most requests in flight; default 128. bench/ssa-limit finds a local apiserver applies fastest
+   * near that; API Priority and Fairness answers 429 before it is overloaded, which halves it.
+   */
+  readonly maxConcurrency?: number;
   /**
    * Rewrites the live and dry-run objects before they are diffed (the dashboard hides Secret values
    * this way); the action is decided on the objects as they are. Must not modify its argument.
@@ -138,8 +143,11 @@ export async function* apply(
 ): AsyncGenerator<ApplyEvent> {
   const fieldManager = options.fieldManager ?? "kaika";
   const mask = options.maskDiff ?? ((o: KubeObject): KubeObject => o);
-  const concurrency = options.concurrency ?? 8;
-  const limit = new AdaptiveLimit(api.client.throttles, { initial: concurrency });
+  const concurrency = options.concurrency ?? 16;
+  const limit = new AdaptiveLimit(api.client.throttles, {
+    initial: concurrency,
+    max: Math.max(concurrency, options.maxConcurrency ?? 128),
+  });
   /** Awaits a write, then tells the limit whether the server throttled meanwhile. */
   const observed = async <T>(request: Promise<T>): Promise<T> => {
     try {
