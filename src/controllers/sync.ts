@@ -177,6 +177,14 @@ export class SyncReconciler implements Reconciler {
       clusterVersion,
       ...policies.map((p) => `${p.metadata.uid}@${p.metadata.resourceVersion}`),
     ].join("|");
+    // Milliseconds of each phase, logged with the outcome: where a slow sync spent its time.
+    const phaseMs: Record<string, number> = {};
+    let phaseStart = performance.now();
+    const endPhase = (name: string): void => {
+      const now = performance.now();
+      phaseMs[name] = Math.round(now - phaseStart);
+      phaseStart = now;
+    };
     let rendered = this.#rendered.get(key, memoKey);
     if (!rendered) {
       let objects: RenderedObject[];
@@ -206,6 +214,7 @@ export class SyncReconciler implements Reconciler {
         log.warn({ err: error, revision }, "render failed; the previous state stays");
         return { requeueAfter: interval };
       }
+      endPhase("render");
       // readiness gate: critical findings hold back the whole commit (enforce) or are reported (warn)
       const gate = readinessGate(objects, spec, revision, policies, targetNamespace, clusterVersion);
       for (const { object } of objects) {
@@ -217,6 +226,7 @@ export class SyncReconciler implements Reconciler {
       }
       rendered = { objects, gate };
       if (!readLive) this.#rendered.set(key, memoKey, rendered);
+      endPhase("gate");
     }
     const { objects, gate } = rendered;
     const violations = gate.violations;
@@ -271,6 +281,7 @@ export class SyncReconciler implements Reconciler {
         ok = event.ok;
       }
     }
+    endPhase("apply");
     const counts = `${summary.created} created, ${summary.configured} configured, ${summary.unchanged} unchanged, ${summary.pruned} pruned`;
     if (!ok) {
       const first = failures[0];
@@ -285,8 +296,8 @@ export class SyncReconciler implements Reconciler {
     const changed = summary.created + summary.configured + summary.pruned > 0;
     if (changed) {
       await this.#events.event(sync, "Normal", "Applied", `${revision}: ${counts}`);
-      log.info({ revision, ...summary, checked, full }, "applied");
-    } else log.debug({ revision, checked, full }, "nothing to apply");
+      log.info({ revision, ...summary, checked, full, ms: phaseMs }, "applied");
+    } else log.debug({ revision, checked, full, ms: phaseMs }, "nothing to apply");
     await setStatus("ready", Reason.Succeeded, `applied revision ${revision}`, {
       lastAppliedRevision: revision,
       lastAttemptedRevision: revision,
