@@ -3,16 +3,19 @@
  * latency after a signed push webhook for N ConfigMaps (initial apply, then a one-object change), API writes on
  * a no-op resync (from the apiserver's own apiserver_request_total), the dry runs and writes of the one-object
  * change, drift revert latency, and the controller's RSS. Prints figures; asserts nothing.
+ * Then the apiserver's own server-side-apply limit (bench/ssa-limit.ts) for as many fresh objects as the largest size,
+ * against the same apiserver, so the first apply prints as a share of it.
  * Env: BENCH_SIZES ("10,100,1000,10000"), BENCH_DRIFT_TRIALS (30), BENCH_DRIFT_SIZE (the largest size),
- * BENCH_TIMEOUT_S (600, per wait).
+ * BENCH_TIMEOUT_S (600, per wait), BENCH_SSA_LIMIT (1; 0 skips the limit).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeApi } from "../src/kube/api.ts";
 import { gvk, type KubeObject } from "../src/kube/types.ts";
 import { startFleet } from "../src/localfleet/index.ts";
 import { createRepo, type TestRepo } from "../test/support/git.ts";
+import { measureSsaLimit, type SsaLimit } from "./ssa-limit.ts";
 import {
   describeSeries,
   excludedReason,
@@ -283,11 +286,27 @@ async function benchSize(run: KaikaRun, repo: TestRepo, n: number, result: SizeR
         `${driftReconciles.toFixed(1)} Sync reconciles per trial`,
     );
   }
+  if (process.env.BENCH_HEAP_SNAPSHOT) await heapSnapshot(run);
   result.rss = memoryMiB(run.pid).rss;
   const heap = await run.heapMiB();
   log(
     `n=${n}: controller RSS ${result.rss.toFixed(0)} MiB (V8 heap ${heap.used.toFixed(0)} MiB used of ${heap.total.toFixed(0)})`,
   );
+}
+
+/**
+ * With BENCH_HEAP_SNAPSHOT=1 and NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 (inherited by kaika run), has kaika
+ * write a heap snapshot (after a full GC) into this process's working directory, and waits until it is written.
+ */
+async function heapSnapshot(run: KaikaRun): Promise<void> {
+  const before = new Set(readdirSync("."));
+  process.kill(run.pid, "SIGUSR2");
+  for (let last = -1; ; await sleep(2000)) {
+    const file = readdirSync(".").find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    const size = file ? statSync(file).size : -1;
+    if (file && size > 0 && size === last) return log(`heap snapshot: ${file} (${(size / 1048576).toFixed(0)} MiB)`);
+    last = size;
+  }
 }
 
 try {
@@ -325,6 +344,12 @@ try {
   }
 
   const final = memoryMiB(kaika.pid);
+  // The apiserver's limit, after kaika's runs so both see an etcd of the same size; kaika is idle meanwhile.
+  const largest = results.filter((r) => r.initial).at(-1);
+  let limit: SsaLimit | undefined;
+  if (largest && largest.n >= 1000 && process.env.BENCH_SSA_LIMIT !== "0") {
+    limit = await measureSsaLimit(admin, { objects: largest.n, log });
+  }
   const widths = [8, 11, 8, 11, 8, 8, 8, 10, 8, 10, 12, 9];
   const pad = (cells: readonly string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 8) : c.padStart(widths[i] ?? 8))).join("  ");
@@ -395,6 +420,15 @@ try {
         .filter((r) => r.initial)
         .reduce((sum, r) => sum + r.n + 1, 0)} managed objects.`,
   );
+  if (limit && largest?.initial) {
+    const kaikaRate = largest.n / (largest.initial.ms / 1000);
+    console.log(
+      `First apply of ${largest.n}: kaika ${(largest.initial.ms / 1000).toFixed(1)} s (${kaikaRate.toFixed(0)} objects/s, ` +
+        `a dry run and an apply each); the apiserver's raw server-side-apply limit (bench/ssa-limit: apply only, ` +
+        `concurrency ${limit.best.concurrency} of ${limit.ladder.map((r) => r.concurrency).join("/")}) ` +
+        `${limit.best.seconds.toFixed(1)} s (${limit.best.rate.toFixed(0)}/s): kaika at ${((kaikaRate / limit.best.rate) * 100).toFixed(0)} % of it.`,
+    );
+  }
   console.log(`Controller log: ${logFile}`);
 } finally {
   await kaika?.stop();
