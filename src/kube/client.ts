@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import { createInterface } from "node:readline";
-import { KubeConfig } from "@kubernetes/client-node";
 import {
   type ApiStatus,
   apiError,
@@ -12,6 +11,7 @@ import {
   TooManyRequestsError,
   UnavailableError,
 } from "./errors.ts";
+import { Kubeconfig } from "./kubeconfig.ts";
 
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -38,12 +38,14 @@ export interface KubeconfigSource {
   readonly context?: string;
 }
 
-/** Loads a kubeconfig with @kubernetes/client-node, which handles certs, tokens and exec plugins. */
-export function loadKubeconfig(source: KubeconfigSource = {}): KubeConfig {
-  const config = new KubeConfig();
-  if (source.text !== undefined) config.loadFromString(source.text);
-  else if (source.path !== undefined) config.loadFromFile(source.path);
-  else config.loadFromDefault();
+/** Loads a kubeconfig (see kubeconfig.ts) and selects `source.context` when given. */
+export function loadKubeconfig(source: KubeconfigSource = {}): Kubeconfig {
+  const config =
+    source.text !== undefined
+      ? Kubeconfig.fromString(source.text)
+      : source.path !== undefined
+        ? Kubeconfig.fromFile(source.path)
+        : Kubeconfig.fromDefault();
   if (source.context !== undefined) {
     if (!config.getContextObject(source.context)) throw new Error(`kubeconfig has no context "${source.context}"`);
     config.setCurrentContext(source.context);
@@ -76,14 +78,14 @@ export function serviceAccountIdentity(namespace: string, name: string): Imperso
 /** Sends requests to the current context's apiserver. Failures are KubeApiError subclasses. */
 export class KubeClient {
   readonly server: string;
-  readonly #config: KubeConfig;
+  readonly #config: Kubeconfig;
   readonly #maxThrottleRetries: number;
   readonly #impersonate: Impersonation | undefined;
   #options: Promise<RequestOptions> | undefined;
   #agent: Agent | undefined;
   #throttles = 0;
 
-  constructor(config: KubeConfig, options: ClientOptions = {}) {
+  constructor(config: Kubeconfig, options: ClientOptions = {}) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error(`kubeconfig context "${config.getCurrentContext()}" names no cluster`);
     this.server = cluster.server.replace(/\/$/, "");
